@@ -1,0 +1,14 @@
+package dev.stickyfail;
+
+/**
+ * {@code 08007}: {@code commit()} was in flight when the connection was aborted or broke. The transaction may or may
+ * not have been committed; the application must find out (an idempotent retry, or a read) before it retries.
+ */
+public class CommitOutcomeUnknownException extends EvictedConnectionException {
+
+    private static final long serialVersionUID = 1L;
+
+    public CommitOutcomeUnknownException(String message, String server, String activeServer, long epoch, Throwable cause) {
+        super(message, SqlStates.TRANSACTION_RESOLUTION_UNKNOWN, server, activeServer, epoch, cause);
+    }
+}

@@ -1,0 +1,46 @@
+package dev.stickyfail.admin;
+
+import dev.stickyfail.event.StickyFailListener;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The runtime API of one group (HAProxy's {@code show servers state}, {@code set server state}, {@code show table}).
+ * Servers are named {@code host:port} as in the URL. Every switch made here goes through the same path as an
+ * automatic one: eviction first, then a new epoch, events, and the state file.
+ */
+public interface GroupAdmin {
+
+    String name();
+
+    /** The active server, or empty while there is none (no server up yet, or every server down). */
+    Optional<String> activeServer();
+
+    /** The decision's epoch: grows by one at every switch; 0 before the first decision. */
+    long epoch();
+
+    /** Every server in priority order. */
+    List<ServerInfo> servers();
+
+    /**
+     * Makes {@code server} the active server now.
+     *
+     * @throws IllegalArgumentException when no server of the group has that name
+     * @throws IllegalStateException    when the server is not up or is in drain or maintenance
+     */
+    void switchTo(String server);
+
+    /** Puts a server in maintenance (switching away from it if it is active) or takes it out (back to ready). */
+    void setMaintenance(String server, boolean maintenance);
+
+    /** Sets a server to drain: never chosen as a new active server; if active, it stays until marked down. */
+    void drain(String server);
+
+    /** Returns a server in drain or maintenance to ready. */
+    void ready(String server);
+
+    void addListener(StickyFailListener listener);
+
+    void removeListener(StickyFailListener listener);
+}

@@ -1,0 +1,108 @@
+package dev.stickyfail.config;
+
+import java.util.Locale;
+
+/**
+ * Every property stickyfail owns. Anything not listed here and not starting with {@code stickyfail.} belongs to
+ * Connector/J and is passed through untouched. The README's configuration reference is this table, in words.
+ */
+public enum StickyFailProperty {
+    CHECK_INTERVAL("checkInterval", "500ms", "inter",
+            "Probe interval while a server is up and its probes pass."),
+    CHECK_FAST_INTERVAL("checkFastInterval", "100ms", "fastinter",
+            "Probe interval while a server changes state (after a first failure or a first success) and before its first result."),
+    CHECK_DOWN_INTERVAL("checkDownInterval", "1s", "downinter",
+            "Probe interval while a server is down."),
+    CHECK_TIMEOUT("checkTimeout", "300ms", "timeout check",
+            "Hard limit for one probe; a probe that takes longer fails."),
+    RISE("rise", "2", "rise",
+            "Consecutive successful probes that mark a down server up."),
+    FALL("fall", "3", "fall",
+            "Consecutive failed probes that mark an up server down. A refused connection marks it down at once."),
+    CHECK("check", "mysql", "option mysql-check / check / option external-check",
+            "The probe: mysql (a real session and a ping), tcp (a TCP connect), sql (stickyfail.checkSql must return true), "
+                    + "galera (wsrep_local_state = 4 and wsrep_ready = ON), replica (replication threads running, lag within "
+                    + "stickyfail.maxReplicationLag), or the name of a probe registered through the dev.stickyfail.probe.ProbeFactory SPI."),
+    CHECK_SQL("checkSql", null, "external-check command",
+            "The query of the sql probe; its first column of its first row must be true (1, ON, YES, TRUE)."),
+    MAX_REPLICATION_LAG("maxReplicationLag", "10s", "(agent-check / external-check script)",
+            "Largest replication lag the replica probe accepts."),
+    CHECK_USER("checkUser", null, "option mysql-check user",
+            "User for the mysql, sql, galera and replica probes; default: the connection's user."),
+    CHECK_PASSWORD("checkPassword", null, "(none: mysql-check sends no password)",
+            "Password of stickyfail.checkUser; default: the connection's password."),
+    FAILBACK("failback", "never", "on-marked-up shutdown-backup-sessions",
+            "never: stay on the active server until it is marked down (sticky). primary-up: return to the highest-priority "
+                    + "server once it is up again, aborting every connection to the server being left."),
+    ON_MARKED_DOWN("onMarkedDown", "shutdown-sessions", "on-marked-down shutdown-sessions",
+            "shutdown-sessions: abort every connection to a server when it is marked down. keep: leave them unless a switch follows."),
+    OBSERVE("observe", "true", "observe layer4 + on-error mark-down",
+            "Passive detection: communication errors on application connections count as a failed probe and trigger an immediate probe."),
+    CONNECT_TIMEOUT("connectTimeout", "2s", "timeout connect",
+            "Limit for opening one physical connection (TCP connect, handshake and login) to the active server. An attempt "
+                    + "that runs out counts as a passive failure, and getConnection keeps waiting for a usable server within stickyfail.failoverTimeout."),
+    FAILOVER_TIMEOUT("failoverTimeout", "10s", "timeout queue",
+            "How long getConnection waits for a usable active server (during a failover, or while no server is up) before it fails with 08001."),
+    STATE_FILE("stateFile", null, "peers (with the local peer)",
+            "A file that keeps the decision (server, epoch, time, reason) across restarts of the application; written atomically at every switch."),
+    GROUP("group", null, "backend name / stick-table",
+            "Name of the decision; default: the host list and database, e.g. db0:3306,db1:3306/app. "
+                    + "DataSources that name the same group share one runtime and one decision."),
+    STORE("store", "local", "peers (with remote peers)",
+            "Where the decision lives: local (this JVM, plus stickyfail.stateFile if set) or hazelcast (shared by every instance)."),
+    JMX("jmx", "true", "stats socket (runtime API)",
+            "Register the group's MXBean dev.stickyfail:type=Group,name=<group>.");
+
+    public static final String PREFIX = "stickyfail.";
+
+    private final String key;
+    private final String defaultValue;
+    private final String haproxy;
+    private final String description;
+
+    StickyFailProperty(String name, String defaultValue, String haproxy, String description) {
+        this.key = PREFIX + name;
+        this.defaultValue = defaultValue;
+        this.haproxy = haproxy;
+        this.description = description;
+    }
+
+    /** The full property name, e.g. {@code stickyfail.checkInterval}. */
+    public String key() {
+        return key;
+    }
+
+    /** The default as the user would write it, or {@code null} when there is none (or it is derived). */
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    /** The HAProxy keyword this property stands for. */
+    public String haproxy() {
+        return haproxy;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** Whether the value is a secret that must never be echoed. */
+    public boolean isSecret() {
+        return this == CHECK_PASSWORD;
+    }
+
+    /** @return the property with this full key, or {@code null} */
+    public static StickyFailProperty byKey(String key) {
+        for (StickyFailProperty p : values()) {
+            if (p.key.equals(key)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** @return whether a Connector/J or stickyfail property name holds a secret */
+    public static boolean isSecretKey(String key) {
+        return key != null && key.toLowerCase(Locale.ROOT).contains("password");
+    }
+}

@@ -1,0 +1,322 @@
+package dev.stickyfail.internal.health;
+
+import dev.stickyfail.admin.AdminState;
+import dev.stickyfail.admin.ServerState;
+import dev.stickyfail.config.ServerAddress;
+import dev.stickyfail.config.StickyFailConfig;
+import dev.stickyfail.probe.FailureKind;
+import dev.stickyfail.probe.Probe;
+import dev.stickyfail.probe.ProbeOutcome;
+import dev.stickyfail.probe.ProbeResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Watches one server: runs its probes on a thread of its own (so a hung server stalls nobody else), never two at
+ * once, each under a hard deadline kept by a shared watchdog, and feeds the results, plus passive failures seen on
+ * application connections, into the server's {@link Health}.
+ */
+public final class ServerMonitor {
+
+    /** What the monitor tells its group. Called with the monitor's lock held, so calls arrive in order. */
+    public interface Observer {
+        void onProbe(ServerMonitor monitor, ProbeResult result, Duration latency);
+
+        void onStateChange(ServerMonitor monitor, ServerState from, ServerState to, String cause);
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServerMonitor.class);
+
+    private final String group;
+    private final int index;
+    private final ServerAddress server;
+    private final StickyFailConfig config;
+    private final Supplier<Probe> probeFactory;
+    private final Observer observer;
+    private final ScheduledExecutorService watchdog;
+    private final Object lock = new Object();
+    private final Thread thread;
+
+    private volatile Health health = Health.initial();
+    private volatile AdminState adminState = AdminState.READY;
+    private volatile ProbeResult lastResult;
+    private volatile long lastLatencyNanos;
+    private volatile long lastProbeEndNanos;
+
+    // guarded by lock
+    private boolean running;
+    private boolean probeNow;
+    private boolean passiveCountedSinceProbe;
+    private Run current;
+    private Probe probe;
+
+    public ServerMonitor(String group, int index, ServerAddress server, StickyFailConfig config,
+                         Supplier<Probe> probeFactory, Observer observer, ScheduledExecutorService watchdog) {
+        this.group = group;
+        this.index = index;
+        this.server = server;
+        this.config = config;
+        this.probeFactory = probeFactory;
+        this.observer = observer;
+        this.watchdog = watchdog;
+        this.thread = new Thread(this::loop, "stickyfail-probe[" + group + "] " + server);
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        synchronized (lock) {
+            running = true;
+        }
+        thread.start();
+    }
+
+    public void stop() {
+        Probe p;
+        synchronized (lock) {
+            running = false;
+            p = probe;
+            lock.notifyAll();
+        }
+        if (p != null) {
+            p.abort();
+        }
+        thread.interrupt();
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (p != null) {
+            try {
+                p.close();
+            } catch (RuntimeException e) {
+                LOG.debug("stickyfail[{}] closing the probe of {} failed", group, server, e);
+            }
+        }
+    }
+
+    /**
+     * A communication error on an application connection to this server: counts as one failed probe (at most one
+     * between two probes, so a burst of errors from many connections is one failure, not {@code fall}), and a probe
+     * runs at once to confirm it.
+     *
+     * @return whether this error was counted (false when one already was since the last probe)
+     */
+    public boolean reportPassiveFailure(Throwable error) {
+        synchronized (lock) {
+            if (!running) {
+                return false;
+            }
+            boolean count = !passiveCountedSinceProbe;
+            if (count) {
+                passiveCountedSinceProbe = true;
+                apply(ProbeOutcome.FAIL, "passive: " + describe(error));
+            }
+            probeNow = true;
+            lock.notifyAll();
+            return count;
+        }
+    }
+
+    private void loop() {
+        long nextStart = System.nanoTime();
+        while (true) {
+            synchronized (lock) {
+                while (running && !probeNow) {
+                    long waitNanos = nextStart - System.nanoTime();
+                    if (waitNanos <= 0) {
+                        break;
+                    }
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(lock, waitNanos);
+                    } catch (InterruptedException e) {
+                        if (!running) {
+                            return;
+                        }
+                    }
+                }
+                if (!running) {
+                    return;
+                }
+                probeNow = false;
+                passiveCountedSinceProbe = false;
+            }
+            long start = System.nanoTime();
+            probeOnce(start);
+            nextStart = start + interval().toNanos();
+        }
+    }
+
+    private void probeOnce(long start) {
+        Run run = new Run(start);
+        Probe p;
+        synchronized (lock) {
+            if (probe == null) {
+                probe = probeFactory.get();
+            }
+            p = probe;
+            current = run;
+        }
+        long timeoutNanos = config.checkTimeout().toNanos();
+        run.deadline = watchdog.schedule(() -> overrun(run, p), timeoutNanos, TimeUnit.NANOSECONDS);
+        ProbeResult result;
+        try {
+            result = p.check();
+        } catch (Throwable t) {
+            result = classify(t);
+        }
+        run.deadline.cancel(false);
+        long latency = System.nanoTime() - start;
+        synchronized (lock) {
+            current = null;
+            if (run.overrun) {
+                return; // already counted as failed by the watchdog
+            }
+            if (latency > timeoutNanos && result.outcome() == ProbeOutcome.PASS) {
+                result = ProbeResult.fail("probe took " + latency / 1_000_000 + " ms, over checkTimeout "
+                        + config.checkTimeout().toMillis() + " ms");
+            }
+            record(result, latency);
+        }
+    }
+
+    /** The probe ran past its deadline: count it failed now, and free its thread. */
+    private void overrun(Run run, Probe p) {
+        synchronized (lock) {
+            if (current != run || !running) {
+                return;
+            }
+            long latency = System.nanoTime() - run.start;
+            ProbeResult result = ProbeResult.fail(run.overrun
+                    ? "probe still stuck after " + latency / 1_000_000 + " ms"
+                    : "timed out after " + config.checkTimeout().toMillis() + " ms");
+            run.overrun = true;
+            record(result, latency);
+            // a probe that ignores abort() keeps failing, once per timeout, until it returns
+            run.deadline = watchdog.schedule(() -> overrun(run, p), config.checkTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+        p.abort();
+    }
+
+    private void record(ProbeResult result, long latencyNanos) {
+        lastResult = result;
+        lastLatencyNanos = latencyNanos;
+        lastProbeEndNanos = System.nanoTime();
+        observer.onProbe(this, result, Duration.ofNanos(latencyNanos));
+        apply(result.outcome(), result.detail());
+        if (result.outcome() == ProbeOutcome.SERVER_ERROR) {
+            LOG.warn("stickyfail[{}] probe of {} answered with an error (not counted as down): {}", group, server, result.detail());
+        }
+    }
+
+    /** Must hold lock. */
+    private void apply(ProbeOutcome outcome, String cause) {
+        Health before = health;
+        Health after = before.next(outcome, config.rise(), config.fall());
+        health = after;
+        if (before.state() != after.state()) {
+            observer.onStateChange(this, before.state(), after.state(), cause);
+        }
+    }
+
+    private Duration interval() {
+        switch (health.state()) {
+            case UP:
+                return config.checkInterval();
+            case DOWN:
+                return config.checkDownInterval();
+            default:
+                return config.checkFastInterval();
+        }
+    }
+
+    static ProbeResult classify(Throwable t) {
+        String detail = describe(t);
+        switch (FailureKind.of(t)) {
+            case REFUSED:
+                return ProbeResult.refused(detail);
+            case COMMUNICATION:
+                return ProbeResult.fail(detail);
+            default:
+                return ProbeResult.serverError(detail);
+        }
+    }
+
+    /** A one-line description of an error: the message of its deepest cause that says something. */
+    public static String describe(Throwable t) {
+        String message = t.getMessage();
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String base = message == null ? t.getClass().getSimpleName() : firstLine(message);
+        if (root != t && root.getMessage() != null) {
+            return base + " (" + root.getClass().getSimpleName() + ": " + firstLine(root.getMessage()) + ")";
+        }
+        return base;
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).trim();
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public ServerAddress server() {
+        return server;
+    }
+
+    public ServerState state() {
+        return health.state();
+    }
+
+    public AdminState adminState() {
+        return adminState;
+    }
+
+    /** @return the previous admin state */
+    public AdminState setAdminState(AdminState state) {
+        AdminState before = adminState;
+        adminState = state;
+        return before;
+    }
+
+    /** Up and ready: may become (or stay) the active server. */
+    public boolean isEligible() {
+        return health.state().isUp() && adminState == AdminState.READY;
+    }
+
+    /** @return the last probe's result, or {@code null} before the first */
+    public ProbeResult lastResult() {
+        return lastResult;
+    }
+
+    public Duration lastLatency() {
+        return Duration.ofNanos(lastLatencyNanos);
+    }
+
+    /** @return nanoTime at which the last probe ended, or 0 */
+    public long lastProbeEndNanos() {
+        return lastProbeEndNanos;
+    }
+
+    /** A running probe: whether the watchdog already counted it, and its deadline. */
+    private static final class Run {
+        final long start;
+        volatile ScheduledFuture<?> deadline;
+        boolean overrun; // guarded by the monitor's lock
+
+        Run(long start) {
+            this.start = start;
+        }
+    }
+}

@@ -1,0 +1,541 @@
+package dev.stickyfail.internal.jdbc;
+
+import dev.stickyfail.internal.runtime.TrackedConnection;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.Statement;
+
+/** A statement of a {@link StickyConnection}: checks the connection before each execution, translates errors. */
+public class StickyStatement implements Statement {
+
+    final StickyConnection connection;
+    final TrackedConnection tracked;
+    private final Statement delegate;
+
+    StickyStatement(StickyConnection connection, TrackedConnection tracked, Statement delegate) {
+        this.connection = connection;
+        this.tracked = tracked;
+        this.delegate = delegate;
+    }
+
+    @Override
+    public Connection getConnection() {
+        return connection;
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        if (iface.isInstance(delegate)) {
+            return iface.cast(delegate);
+        }
+        return delegate.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || iface.isInstance(delegate) || delegate.isWrapperFor(iface);
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + delegate + "]";
+    }
+
+    @Override
+    public ResultSet executeQuery(String sql) throws SQLException {
+        tracked.checkUsable();
+        try {
+            return delegate.executeQuery(sql);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public int executeUpdate(String sql) throws SQLException {
+        tracked.checkUsable();
+        try {
+            return delegate.executeUpdate(sql);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        try {
+            delegate.close();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public int getMaxFieldSize() throws SQLException {
+        try {
+            return delegate.getMaxFieldSize();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public void setMaxFieldSize(int max) throws SQLException {
+        try {
+            delegate.setMaxFieldSize(max);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public int getMaxRows() throws SQLException {
+        try {
+            return delegate.getMaxRows();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public void setMaxRows(int max) throws SQLException {
+        try {
+            delegate.setMaxRows(max);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public void setEscapeProcessing(boolean enable) throws SQLException {
+        try {
+            delegate.setEscapeProcessing(enable);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public int getQueryTimeout() throws SQLException {
+        try {
+            return delegate.getQueryTimeout();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public void setQueryTimeout(int seconds) throws SQLException {
+        try {
+            delegate.setQueryTimeout(seconds);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public void cancel() throws SQLException {
+        try {
+            delegate.cancel();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public SQLWarning getWarnings() throws SQLException {
+        try {
+            return delegate.getWarnings();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public void clearWarnings() throws SQLException {
+        try {
+            delegate.clearWarnings();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public void setCursorName(String name) throws SQLException {
+        try {
+            delegate.setCursorName(name);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public boolean execute(String sql) throws SQLException {
+        tracked.checkUsable();
+        try {
+            return delegate.execute(sql);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public ResultSet getResultSet() throws SQLException {
+        try {
+            return delegate.getResultSet();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public int getUpdateCount() throws SQLException {
+        try {
+            return delegate.getUpdateCount();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public boolean getMoreResults() throws SQLException {
+        try {
+            return delegate.getMoreResults();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public void setFetchDirection(int direction) throws SQLException {
+        try {
+            delegate.setFetchDirection(direction);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public int getFetchDirection() throws SQLException {
+        try {
+            return delegate.getFetchDirection();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public void setFetchSize(int rows) throws SQLException {
+        try {
+            delegate.setFetchSize(rows);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public int getFetchSize() throws SQLException {
+        try {
+            return delegate.getFetchSize();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public int getResultSetConcurrency() throws SQLException {
+        try {
+            return delegate.getResultSetConcurrency();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public int getResultSetType() throws SQLException {
+        try {
+            return delegate.getResultSetType();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public void addBatch(String sql) throws SQLException {
+        try {
+            delegate.addBatch(sql);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public void clearBatch() throws SQLException {
+        try {
+            delegate.clearBatch();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public int[] executeBatch() throws SQLException {
+        tracked.checkUsable();
+        try {
+            return delegate.executeBatch();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public boolean getMoreResults(int current) throws SQLException {
+        try {
+            return delegate.getMoreResults(current);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public ResultSet getGeneratedKeys() throws SQLException {
+        try {
+            return delegate.getGeneratedKeys();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public int executeUpdate(String sql, int autoGeneratedKeys) throws SQLException {
+        tracked.checkUsable();
+        try {
+            return delegate.executeUpdate(sql, autoGeneratedKeys);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public int executeUpdate(String sql, int[] columnIndexes) throws SQLException {
+        tracked.checkUsable();
+        try {
+            return delegate.executeUpdate(sql, columnIndexes);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public int executeUpdate(String sql, String[] columnNames) throws SQLException {
+        tracked.checkUsable();
+        try {
+            return delegate.executeUpdate(sql, columnNames);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public boolean execute(String sql, int autoGeneratedKeys) throws SQLException {
+        tracked.checkUsable();
+        try {
+            return delegate.execute(sql, autoGeneratedKeys);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public boolean execute(String sql, int[] columnIndexes) throws SQLException {
+        tracked.checkUsable();
+        try {
+            return delegate.execute(sql, columnIndexes);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public boolean execute(String sql, String[] columnNames) throws SQLException {
+        tracked.checkUsable();
+        try {
+            return delegate.execute(sql, columnNames);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public int getResultSetHoldability() throws SQLException {
+        try {
+            return delegate.getResultSetHoldability();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public boolean isClosed() throws SQLException {
+        try {
+            return delegate.isClosed();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public void setPoolable(boolean poolable) throws SQLException {
+        try {
+            delegate.setPoolable(poolable);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public boolean isPoolable() throws SQLException {
+        try {
+            return delegate.isPoolable();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public void closeOnCompletion() throws SQLException {
+        try {
+            delegate.closeOnCompletion();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public boolean isCloseOnCompletion() throws SQLException {
+        try {
+            return delegate.isCloseOnCompletion();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public long getLargeUpdateCount() throws SQLException {
+        try {
+            return delegate.getLargeUpdateCount();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public void setLargeMaxRows(long max) throws SQLException {
+        try {
+            delegate.setLargeMaxRows(max);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public long getLargeMaxRows() throws SQLException {
+        try {
+            return delegate.getLargeMaxRows();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public long[] executeLargeBatch() throws SQLException {
+        tracked.checkUsable();
+        try {
+            return delegate.executeLargeBatch();
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public long executeLargeUpdate(String sql) throws SQLException {
+        tracked.checkUsable();
+        try {
+            return delegate.executeLargeUpdate(sql);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public long executeLargeUpdate(String sql, int autoGeneratedKeys) throws SQLException {
+        tracked.checkUsable();
+        try {
+            return delegate.executeLargeUpdate(sql, autoGeneratedKeys);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public long executeLargeUpdate(String sql, int[] columnIndexes) throws SQLException {
+        tracked.checkUsable();
+        try {
+            return delegate.executeLargeUpdate(sql, columnIndexes);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public long executeLargeUpdate(String sql, String[] columnNames) throws SQLException {
+        tracked.checkUsable();
+        try {
+            return delegate.executeLargeUpdate(sql, columnNames);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public String enquoteLiteral(String val) throws SQLException {
+        try {
+            return delegate.enquoteLiteral(val);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public String enquoteIdentifier(String identifier, boolean alwaysQuote) throws SQLException {
+        try {
+            return delegate.enquoteIdentifier(identifier, alwaysQuote);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public boolean isSimpleIdentifier(String identifier) throws SQLException {
+        try {
+            return delegate.isSimpleIdentifier(identifier);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+
+    @Override
+    public String enquoteNCharLiteral(String val) throws SQLException {
+        try {
+            return delegate.enquoteNCharLiteral(val);
+        } catch (SQLException e) {
+            throw tracked.translate(e);
+        }
+    }
+}

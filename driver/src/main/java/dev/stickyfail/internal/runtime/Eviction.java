@@ -1,0 +1,54 @@
+package dev.stickyfail.internal.runtime;
+
+import dev.stickyfail.CommitOutcomeUnknownException;
+import dev.stickyfail.EvictedConnectionException;
+import dev.stickyfail.SqlStates;
+import dev.stickyfail.config.ServerAddress;
+
+import java.sql.SQLException;
+
+/** Why connections to a server were aborted, and what the group looked like then. Immutable; shared by a batch. */
+public final class Eviction {
+
+    private final String group;
+    private final ServerAddress server;
+    private final String why;
+    private final ServerAddress active;
+    private final long epoch;
+    private final String message;
+
+    public Eviction(String group, ServerAddress server, String why, ServerAddress active, long epoch) {
+        this.group = group;
+        this.server = server;
+        this.why = why;
+        this.active = active;
+        this.epoch = epoch;
+        this.message = "stickyfail[" + group + "]: connection to " + server + " was aborted (" + why + "); "
+                + (active == null ? "there is no active server" : "the active server is now " + active)
+                + " (epoch " + epoch + ")";
+    }
+
+    public ServerAddress server() {
+        return server;
+    }
+
+    public String why() {
+        return why;
+    }
+
+    /** {@code 08S01}: any use of the connection after the abort. */
+    public SQLException toException(SQLException cause) {
+        return new EvictedConnectionException(message, SqlStates.CONNECTION_ABORTED, server.toString(),
+                active == null ? null : active.toString(), epoch, cause);
+    }
+
+    /** {@code 08007}: the abort hit a {@code commit()} in flight. */
+    public SQLException toCommitException(SQLException cause) {
+        return new CommitOutcomeUnknownException(message + "; commit() was in flight: its outcome is unknown",
+                server.toString(), active == null ? null : active.toString(), epoch, cause);
+    }
+
+    String group() {
+        return group;
+    }
+}

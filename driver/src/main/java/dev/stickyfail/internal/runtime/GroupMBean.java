@@ -1,0 +1,90 @@
+package dev.stickyfail.internal.runtime;
+
+import dev.stickyfail.admin.ServerInfo;
+import dev.stickyfail.admin.StickyFailGroupMXBean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
+
+/** The group's MXBean, {@code dev.stickyfail:type=Group,name="<group>"}: a thin view of {@link GroupRuntime}. */
+final class GroupMBean implements StickyFailGroupMXBean {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GroupMBean.class);
+
+    private final GroupRuntime runtime;
+    private ObjectName objectName;
+
+    GroupMBean(GroupRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    static ObjectName objectName(String group) throws JMException {
+        return new ObjectName("dev.stickyfail:type=Group,name=" + ObjectName.quote(group));
+    }
+
+    void register() {
+        try {
+            objectName = objectName(runtime.name());
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            server.registerMBean(this, objectName);
+        } catch (JMException | RuntimeException e) {
+            objectName = null;
+            LOG.warn("stickyfail[{}] cannot register its MXBean: {}", runtime.name(), e.toString());
+        }
+    }
+
+    void unregister() {
+        if (objectName == null) {
+            return;
+        }
+        try {
+            ManagementFactory.getPlatformMBeanServer().unregisterMBean(objectName);
+        } catch (JMException | RuntimeException e) {
+            LOG.debug("stickyfail[{}] cannot unregister its MXBean", runtime.name(), e);
+        }
+    }
+
+    @Override
+    public String getGroup() {
+        return runtime.name();
+    }
+
+    @Override
+    public String getActiveServer() {
+        return runtime.activeServer().orElse("");
+    }
+
+    @Override
+    public long getEpoch() {
+        return runtime.epoch();
+    }
+
+    @Override
+    public ServerInfo[] getServers() {
+        return runtime.servers().toArray(new ServerInfo[0]);
+    }
+
+    @Override
+    public void switchTo(String server) {
+        runtime.switchTo(server);
+    }
+
+    @Override
+    public void setMaintenance(String server, boolean maintenance) {
+        runtime.setMaintenance(server, maintenance);
+    }
+
+    @Override
+    public void drain(String server) {
+        runtime.drain(server);
+    }
+
+    @Override
+    public void ready(String server) {
+        runtime.ready(server);
+    }
+}
