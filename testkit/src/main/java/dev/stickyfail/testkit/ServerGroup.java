@@ -252,8 +252,9 @@ public final class ServerGroup implements AutoCloseable {
 
     private Connection quickAdmin(int index) throws SQLException {
         DbServer s = server(index);
+        // Connector/J waits for the server's greeting up to the socket timeout: a frozen server costs 3 s here.
         return Jdbc.admin(s.host(), s.port(), accounts.database(), accounts.rootUser(), accounts.rootPassword(),
-                Duration.ofSeconds(2), Duration.ofSeconds(5));
+                Duration.ofSeconds(2), Duration.ofSeconds(3));
     }
 
     /** Fails with every direction's state unless all have both threads running and no error. */
