@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link #passThrough()}: forwards both ways, no fault (the initial mode).</li>
  *   <li>{@link #blackhole()}: new connections are accepted and never answered; on existing ones every byte, both
- *   ways, is read and thrown away. A client notices only through its own timeouts. The bytes are gone, so a
- *   connection that lived through a blackhole is corrupt afterwards; new connections work again after
+ *   ways, is read and thrown away, and so is a close: when one side closes or resets its connection, the other
+ *   side is not told until traffic flows again. A client notices only through its own timeouts. The bytes are
+ *   gone, so a connection that lived through a blackhole is corrupt afterwards; new connections work again after
  *   {@link #passThrough()}.</li>
  *   <li>{@link #partition()}: like a real network partition that later heals. Nothing crosses, nothing is
  *   thrown away: the proxy stops reading, so bytes wait in socket buffers (as TCP would retransmit them) and are
@@ -37,6 +38,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #resetAll()}: resets every current connection (SO_LINGER 0 then close: an RST to the client and to
  *   the server); the mode is unchanged, so new connections are handled as before.</li>
  * </ul>
+ * Connections accepted during a blackhole or a partition are connected to the server when {@link #passThrough()}
+ * is called (their clients may have given up by then, which the server then sees as a dropped connection).
  * When the server refuses the proxy's own connection (it is down), the client's connection is reset at once.
  */
 public final class FaultProxy implements AutoCloseable {
@@ -304,14 +307,27 @@ public final class FaultProxy implements AutoCloseable {
                     LOG.trace("{}: forwarded {} bytes from {}", FaultProxy.this, n, from.getPort());
                 }
                 LOG.trace("{}: end of stream from {}", FaultProxy.this, from.getPort());
-                close();
+                closeWhenTrafficFlows();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 close();
             } catch (IOException | RuntimeException e) {
                 LOG.trace("{}: {} while forwarding from {}", FaultProxy.this, e.toString(), from.getPort());
-                close();
+                closeWhenTrafficFlows();
             }
+        }
+
+        /**
+         * One side closed or failed. A blackhole or partition swallows that too: the other side learns of it only
+         * once traffic flows again (or the link is reset).
+         */
+        private void closeWhenTrafficFlows() {
+            try {
+                awaitModeNot(this, Mode.BLACKHOLE, Mode.PARTITION);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            close();
         }
 
         /** Orderly close of both sides. */

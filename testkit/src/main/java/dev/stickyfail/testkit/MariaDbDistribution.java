@@ -166,11 +166,12 @@ final class MariaDbDistribution {
                 }
             }
             Files.createFile(temp.resolve(COMPLETE_MARKER));
-            publish(temp, baseDir);
+            boolean won = publish(temp, baseDir);
+            LOG.info("Unpacked MariaDB {} binaries into {} in {} ms{}", version, baseDir, millisSince(start),
+                    won ? "" : " (another JVM was faster; using its copy)");
         } finally {
             Workspace.deleteTree(temp);
         }
-        LOG.info("Unpacked MariaDB {} binaries into {} in {} ms", version, baseDir, millisSince(start));
     }
 
     private List<String> installArguments() {
@@ -216,15 +217,20 @@ final class MariaDbDistribution {
                         + tail(log, 40));
             }
             Files.createFile(dataDir.resolve(COMPLETE_MARKER));
-            publish(dataDir, templateDataDir);
+            boolean won = publish(dataDir, templateDataDir);
+            LOG.info("Initialised the MariaDB data directory template {} in {} ms{}", templateDataDir,
+                    millisSince(start), won ? "" : " (another JVM was faster; using its copy)");
         } finally {
             Workspace.deleteTree(temp);
         }
-        LOG.info("Initialised the MariaDB data directory template {} in {} ms", templateDataDir, millisSince(start));
     }
 
-    /** Renames {@code temp} to {@code target} atomically; if another JVM got there first, keeps theirs. */
-    private static void publish(Path temp, Path target) throws IOException {
+    /**
+     * Renames {@code temp} to {@code target} atomically; if another JVM got there first, keeps theirs.
+     *
+     * @return whether ours was published
+     */
+    private static boolean publish(Path temp, Path target) throws IOException {
         if (Files.exists(target) && !Files.exists(target.resolve(COMPLETE_MARKER))) {
             // A leftover from before atomic publishing, or damaged by hand: move it aside and replace it.
             Path aside = target.resolveSibling(".tmp-broken-" + target.getFileName() + "-" + System.nanoTime());
@@ -233,15 +239,16 @@ final class MariaDbDistribution {
         }
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            return true;
         } catch (FileAlreadyExistsException e) {
-            LOG.debug("{} was published by another JVM meanwhile", target);
+            return false;
         } catch (AtomicMoveNotSupportedException e) {
             throw e;
         } catch (FileSystemException e) {
             if (!Files.exists(target.resolve(COMPLETE_MARKER))) {
                 throw e;
             }
-            // "Directory not empty": another JVM won the race.
+            return false; // "Directory not empty": another JVM won the race.
         }
     }
 

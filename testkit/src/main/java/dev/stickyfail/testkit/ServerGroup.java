@@ -341,6 +341,10 @@ public final class ServerGroup implements AutoCloseable {
             if (statuses.stream().allMatch(ReplicationStatus::healthy)) {
                 return;
             }
+            if (statuses.stream().anyMatch(s -> !s.sqlRunning() && !s.lastSqlError().isEmpty())) {
+                throw new AssertionError("[" + name + "] replication stopped with an error; it will not recover "
+                        + "by itself (a conflicting write?):" + describe(statuses));
+            }
             if (System.nanoTime() - deadline > 0) {
                 throw new AssertionError("[" + name + "] replication did not become healthy within "
                         + timeout.toMillis() + " ms:" + describe(statuses));

@@ -228,7 +228,9 @@ final class TestcontainersGroupBackend implements GroupBackend {
             while (System.nanoTime() < deadline) {
                 try (Connection c = Jdbc.admin(host(), port(), accounts.database(), accounts.rootUser(),
                         accounts.rootPassword(), Duration.ofSeconds(1), Duration.ofSeconds(5))) {
-                    return;
+                    if (c.isValid(5)) {
+                        return;
+                    }
                 } catch (SQLException e) {
                     last = e;
                 }

@@ -52,4 +52,23 @@ class ReplicationTest {
         group.awaitReplicationCaughtUp(Duration.ofSeconds(10));
         assertThat(Sql.count(group, 0, "repl_rows")).isEqualTo(Sql.count(group, 1, "repl_rows"));
     }
+
+    @Test
+    void connectionCountSeesTheSessionsOfAUser(ServerGroup group) throws Exception {
+        DbServer server = group.server(0);
+        int before = server.connectionCount(group.appUser());
+        Connection[] open = {group.appConnection(0), group.appConnection(0), group.appConnection(0)};
+        try {
+            assertThat(server.connectionCount(group.appUser())).isEqualTo(before + 3);
+        } finally {
+            for (Connection c : open) {
+                c.close();
+            }
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> server.connectionCount(group.appUser()) == before);
+        // The root connection that asks does not count itself; the peer's replica connects as the repl user.
+        assertThat(server.connectionCount(group.rootUser())).isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.connectionCount("repl") == 1);
+    }
 }
