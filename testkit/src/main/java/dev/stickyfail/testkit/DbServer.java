@@ -124,7 +124,10 @@ public final class DbServer {
                 Jdbc.ADMIN_CONNECT_TIMEOUT, Jdbc.ADMIN_SOCKET_TIMEOUT);
     }
 
-    /** The app user through a plain {@code DriverManager.getConnection(jdbcUrl(), user, password)}. */
+    /**
+     * The app user through a plain {@code DriverManager.getConnection(jdbcUrl(), user, password)}: Connector/J's
+     * defaults, so no timeouts (on a frozen server it waits for ever; add your own properties for that).
+     */
     public Connection appConnection() throws SQLException {
         return DriverManager.getConnection(jdbcUrl(), accounts.appUser(), accounts.appPassword());
     }

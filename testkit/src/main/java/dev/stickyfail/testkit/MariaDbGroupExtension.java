@@ -104,8 +104,8 @@ public final class MariaDbGroupExtension implements BeforeAllCallback, Parameter
 
     private static ClassHandle createHandle(ExtensionContext classContext) {
         Class<?> testClass = classContext.getRequiredTestClass();
-        MariaDbGroupTest settings = findSettings(testClass).orElseThrow(() -> new IllegalStateException(
-                MariaDbGroupExtension.class.getSimpleName() + " needs @MariaDbGroupTest on " + testClass.getName()));
+        // Registered with a bare @ExtendWith(MariaDbGroupExtension.class): the annotation's defaults.
+        MariaDbGroupTest settings = findSettings(testClass).orElse(Defaults.SETTINGS);
         GroupOptions options = GroupOptions.ofSize(settings.size());
         ServerGroup group;
         if (settings.fresh()) {
@@ -139,6 +139,11 @@ public final class MariaDbGroupExtension implements BeforeAllCallback, Parameter
             }
         }
         return Optional.empty();
+    }
+
+    @MariaDbGroupTest
+    private static final class Defaults {
+        static final MariaDbGroupTest SETTINGS = Defaults.class.getAnnotation(MariaDbGroupTest.class);
     }
 
     /** A test class's group (owned when fresh) and proxies; closed with the class's store. */

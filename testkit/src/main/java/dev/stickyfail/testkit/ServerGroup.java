@@ -197,7 +197,7 @@ public final class ServerGroup implements AutoCloseable {
         return server(index).adminConnection();
     }
 
-    /** The app user through a plain {@code jdbc:mysql:} URL, no extra properties. */
+    /** The app user through a plain {@code jdbc:mysql:} URL, no extra properties (so no timeouts). */
     public Connection appConnection(int index) throws SQLException {
         return server(index).appConnection();
     }
