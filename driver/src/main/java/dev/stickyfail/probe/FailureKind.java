@@ -20,6 +20,9 @@ public enum FailureKind {
     SERVER;
 
     public static FailureKind of(Throwable error) {
+        if (error instanceof SQLException && isApplicationSide(((SQLException) error).getSQLState())) {
+            return SERVER; // whatever broke the connection before, this error is about its use, not the server
+        }
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof ConnectException && !(t instanceof NoRouteToHostException)) {
                 return REFUSED;
@@ -43,6 +46,10 @@ public enum FailureKind {
      * 08004 (the server rejected the connection, e.g. too many connections: it is alive).
      */
     public static boolean isCommunicationState(String sqlState) {
-        return sqlState != null && sqlState.startsWith("08") && !"08003".equals(sqlState) && !"08004".equals(sqlState);
+        return sqlState != null && sqlState.startsWith("08") && !isApplicationSide(sqlState);
+    }
+
+    private static boolean isApplicationSide(String sqlState) {
+        return "08003".equals(sqlState) || "08004".equals(sqlState);
     }
 }

@@ -29,7 +29,7 @@ public abstract class SessionProbe implements Probe {
             try {
                 return verify(existing);
             } catch (SQLException e) {
-                discard();
+                abort();
                 boolean quick = System.nanoTime() - start < target.timeout().toNanos() / 2;
                 if (FailureKind.of(e) != FailureKind.COMMUNICATION || !quick) {
                     throw e;
@@ -42,7 +42,7 @@ public abstract class SessionProbe implements Probe {
         try {
             return verify(fresh);
         } catch (SQLException e) {
-            discard();
+            abort();
             throw e;
         }
     }
@@ -62,10 +62,6 @@ public abstract class SessionProbe implements Probe {
 
     @Override
     public void close() {
-        abort();
-    }
-
-    private void discard() {
         abort();
     }
 

@@ -76,6 +76,7 @@ public final class ServerMonitor {
         thread.start();
     }
 
+    /** Stops probing; the probe thread closes its probe on the way out. */
     public void stop() {
         Probe p;
         synchronized (lock) {
@@ -92,12 +93,8 @@ public final class ServerMonitor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (p != null) {
-            try {
-                p.close();
-            } catch (RuntimeException e) {
-                LOG.debug("stickyfail[{}] closing the probe of {} failed", group, server, e);
-            }
+        if (thread.isAlive()) {
+            LOG.warn("stickyfail[{}] the probe of {} ignores abort(); its thread is left to finish on its own", group, server);
         }
     }
 
@@ -125,6 +122,25 @@ public final class ServerMonitor {
     }
 
     private void loop() {
+        try {
+            probeUntilStopped();
+        } finally {
+            Probe p;
+            synchronized (lock) {
+                p = probe;
+                probe = null;
+            }
+            if (p != null) {
+                try {
+                    p.close();
+                } catch (RuntimeException e) {
+                    LOG.debug("stickyfail[{}] closing the probe of {} failed", group, server, e);
+                }
+            }
+        }
+    }
+
+    private void probeUntilStopped() {
         long nextStart = System.nanoTime();
         while (true) {
             synchronized (lock) {
@@ -157,6 +173,9 @@ public final class ServerMonitor {
         Run run = new Run(start);
         Probe p;
         synchronized (lock) {
+            if (!running) {
+                return;
+            }
             if (probe == null) {
                 probe = probeFactory.get();
             }

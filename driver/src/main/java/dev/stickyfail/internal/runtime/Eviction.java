@@ -10,7 +10,6 @@ import java.sql.SQLException;
 /** Why connections to a server were aborted, and what the group looked like then. Immutable; shared by a batch. */
 public final class Eviction {
 
-    private final String group;
     private final ServerAddress server;
     private final String why;
     private final ServerAddress active;
@@ -18,13 +17,12 @@ public final class Eviction {
     private final String message;
 
     public Eviction(String group, ServerAddress server, String why, ServerAddress active, long epoch) {
-        this.group = group;
         this.server = server;
         this.why = why;
         this.active = active;
         this.epoch = epoch;
         this.message = "stickyfail[" + group + "]: connection to " + server + " was aborted (" + why + "); "
-                + (active == null ? "there is no active server" : "the active server is now " + active)
+                + (active == null ? "no other server is usable yet" : "the active server is now " + active)
                 + " (epoch " + epoch + ")";
     }
 
@@ -46,9 +44,5 @@ public final class Eviction {
     public SQLException toCommitException(SQLException cause) {
         return new CommitOutcomeUnknownException(message + "; commit() was in flight: its outcome is unknown",
                 server.toString(), active == null ? null : active.toString(), epoch, cause);
-    }
-
-    String group() {
-        return group;
     }
 }

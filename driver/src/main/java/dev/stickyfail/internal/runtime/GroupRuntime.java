@@ -430,7 +430,10 @@ public final class GroupRuntime implements GroupAdmin {
     private int evictServer(int index, String why) {
         long start = System.nanoTime();
         Decision d = decision;
-        int n = registry.evict(index, new Eviction(name, servers[index], why, activeServerAddress(), d == null ? 0 : d.epoch()));
+        ServerAddress active = activeServerAddress();
+        // a server evicted while it is still the decision's server (nothing else is up) is no "active server" to name
+        int n = registry.evict(index, new Eviction(name, servers[index], why, servers[index].equals(active) ? null : active,
+                d == null ? 0 : d.epoch()));
         if (n > 0) {
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             LOG.info("stickyfail[{}] aborted {} connections to {} in {} ms: {}", name, n, servers[index], took.toMillis(), why);
