@@ -125,7 +125,7 @@ public class OverheadBenchmark {
     @Benchmark
     public int stickyPreparedInsert() throws SQLException {
         stickyInsert.setLong(1, ids.incrementAndGet());
-        stickyInsert.setString(2, "sticky");
+        stickyInsert.setString(2, "raw");
         return stickyInsert.executeUpdate();
     }
 
@@ -157,6 +157,18 @@ public class OverheadBenchmark {
     @OutputTimeUnit(TimeUnit.NANOSECONDS)
     public Statement stickyStatementPathLocal() throws SQLException {
         Statement st = sticky.createStatement();
+        st.close();
+        return st;
+    }
+
+    /**
+     * Control: the same local statement path on stickyfail's own physical connection, unwrapped. Tells allocation and
+     * time differences that come from how the physical connection was opened apart from the wrapper's.
+     */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public Statement physicalStatementPathLocal() throws SQLException {
+        Statement st = sticky.unwrap(com.mysql.cj.jdbc.JdbcConnection.class).createStatement();
         st.close();
         return st;
     }
