@@ -226,10 +226,9 @@ public final class StickyFailConfig {
 
         String check() throws SQLException {
             String value = raw(StickyFailProperty.CHECK).trim().toLowerCase(Locale.ROOT);
-            List<String> available = Probes.available();
-            if (!available.contains(value)) {
+            if (!Probes.isAvailable(value)) {
                 throw ConfigErrors.invalid(StickyFailProperty.CHECK.key(), raw(StickyFailProperty.CHECK),
-                        "one of " + String.join(", ", available)
+                        "one of " + String.join(", ", Probes.available())
                                 + " (further probes register through the dev.stickyfail.probe.ProbeFactory service)");
             }
             return value;

@@ -23,6 +23,11 @@ public final class Probes {
     private Probes() {
     }
 
+    /** Whether {@code stickyfail.check} accepts this name; built-in names are answered without a class path scan. */
+    public static boolean isAvailable(String name) {
+        return BUILT_IN.containsKey(name) || available().contains(name);
+    }
+
     /** Every name {@code stickyfail.check} accepts, built-in ones first. */
     public static List<String> available() {
         List<String> names = new ArrayList<>(BUILT_IN.keySet());

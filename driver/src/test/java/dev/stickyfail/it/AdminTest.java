@@ -115,6 +115,6 @@ class AdminTest {
     }
 
     private String name(int index) {
-        return group.server(index).host() + ":" + group.server(index).port();
+        return group.server(index).hostAndPort();
     }
 }

@@ -65,8 +65,8 @@ class DriverEntryPointsTest {
                 Fixtures.url(group, group.hostList(), "stickyfail.fall=0&password=" + secret),
                 Fixtures.url(group, group.hostList(), "stickyfail.checkInterval=abc&password=" + secret),
                 "jdbc:stickyfail:mysql:///" + group.database() + "?password=" + secret,
-                "jdbc:stickyfail:mysql://" + group.server(0).host() + ":" + group.server(0).port() + ","
-                        + group.server(0).host() + ":" + group.server(0).port() + "/app?password=" + secret,
+                "jdbc:stickyfail:mysql://" + group.server(0).hostAndPort() + ","
+                        + group.server(0).hostAndPort() + "/app?password=" + secret,
         };
         for (String url : urls) {
             assertThatThrownBy(() -> DriverManager.getConnection(url)).as(url)
@@ -93,7 +93,7 @@ class DriverEntryPointsTest {
             assertThatThrownBy(() -> ds.getConnection(group.appUser(), "wrong-password"))
                     .isInstanceOf(SQLException.class)
                     .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28000"));
-            assertThat(ds.admin().activeServer()).contains(group.server(0).host() + ":" + group.server(0).port());
+            assertThat(ds.admin().activeServer()).contains(group.server(0).hostAndPort());
             assertThat(ds.admin().servers().get(0).getState()).isEqualTo("UP");
         }
     }

@@ -247,6 +247,6 @@ class EvictionTest {
     }
 
     private String name(int index) {
-        return group.server(index).host() + ":" + group.server(index).port();
+        return group.server(index).hostAndPort();
     }
 }

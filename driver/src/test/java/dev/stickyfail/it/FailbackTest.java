@@ -61,6 +61,6 @@ class FailbackTest {
     }
 
     private String name(int index) {
-        return group.server(index).host() + ":" + group.server(index).port();
+        return group.server(index).hostAndPort();
     }
 }

@@ -119,7 +119,7 @@ class FailoverTest {
     void primaryCutOffByTheNetworkIsLeft() throws Exception {
         try (FaultProxy p0 = FaultProxy.start(group.server(0).host(), group.server(0).port());
              FaultProxy p1 = FaultProxy.start(group.server(1).host(), group.server(1).port())) {
-            String hosts = p0.host() + ":" + p0.port() + "," + p1.host() + ":" + p1.port();
+            String hosts = p0.hostAndPort() + "," + p1.hostAndPort();
             Fixtures.Switches events = new Fixtures.Switches();
             try (StickyFailDataSource ds = Fixtures.dataSource(group, hosts, "failover-blackhole", "")) {
                 GroupAdmin admin = ds.admin();
@@ -129,7 +129,7 @@ class FailoverTest {
                 }
                 long cut = System.nanoTime();
                 p0.blackhole();
-                String backup = p1.host() + ":" + p1.port();
+                String backup = p1.hostAndPort();
                 await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(backup));
                 assertThat(TimeUnit.NANOSECONDS.toMillis(events.lastSwitchAt() - cut)).as("cut to switch, ms").isLessThan(1400 + 1500);
                 try (Connection c = ds.getConnection()) {
@@ -215,7 +215,7 @@ class FailoverTest {
     }
 
     private String name(int index) {
-        return group.server(index).host() + ":" + group.server(index).port();
+        return group.server(index).hostAndPort();
     }
 
     private static String state(GroupAdmin admin, int index) {

@@ -75,6 +75,6 @@ class StateFileRestartTest {
     }
 
     private String name(int index) {
-        return group.server(index).host() + ":" + group.server(index).port();
+        return group.server(index).hostAndPort();
     }
 }

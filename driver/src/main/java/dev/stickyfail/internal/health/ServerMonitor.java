@@ -224,12 +224,14 @@ public final class ServerMonitor {
     }
 
     private void record(ProbeResult result, long latencyNanos) {
+        ProbeResult previous = lastResult;
         lastResult = result;
         lastLatencyNanos = latencyNanos;
         lastProbeEndNanos = System.nanoTime();
         observer.onProbe(this, result, Duration.ofNanos(latencyNanos));
         apply(result.outcome(), result.detail());
-        if (result.outcome() == ProbeOutcome.SERVER_ERROR) {
+        if (result.outcome() == ProbeOutcome.SERVER_ERROR && !result.equals(previous)) {
+            // once per distinct error, not at every probe: a server refusing the probe's login would flood the log
             LOG.warn("stickyfail[{}] probe of {} answered with an error (not counted as down): {}", group, server, result.detail());
         }
     }
