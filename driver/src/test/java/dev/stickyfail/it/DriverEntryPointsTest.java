@@ -11,12 +11,14 @@ import java.sql.DriverManager;
 import java.sql.DriverPropertyInfo;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Properties;
 
 import static dev.stickyfail.it.Fixtures.serverId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** Swapping the URL is all it takes: DriverManager, the DataSource, and clear errors for bad input. */
 @MariaDbGroupTest(size = 2)
@@ -96,6 +98,24 @@ class DriverEntryPointsTest {
             assertThat(ds.admin().activeServer()).contains(group.server(0).hostAndPort());
             assertThat(ds.admin().servers().get(0).getState()).isEqualTo("UP");
         }
+    }
+
+    @Test
+    void aConnectionTheApplicationNeverClosesIsClosedOnceCollected() throws Exception {
+        try (StickyFailDataSource ds = Fixtures.dataSource(group, group.hostList(), "entry-leak", "")) {
+            openAndForget(ds);
+            assertThat(ds.admin().servers().get(0).getConnections()).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                System.gc(); // the only way to let the collector find the forgotten wrapper
+                return ds.admin().servers().get(0).getConnections() == 0;
+            });
+            await().atMost(Duration.ofSeconds(20)).until(() -> group.server(0).connectionCount(group.appUser()) == 0);
+        }
+    }
+
+    private static void openAndForget(StickyFailDataSource ds) throws SQLException {
+        Connection forgotten = ds.getConnection();
+        assertThat(serverId(forgotten)).isPositive();
     }
 
     @Test
