@@ -1,0 +1,146 @@
+package dev.stickyfail.it;
+
+import dev.stickyfail.EvictedConnectionException;
+import dev.stickyfail.StickyFailDataSource;
+import dev.stickyfail.admin.GroupAdmin;
+import dev.stickyfail.testkit.MariaDbGroupTest;
+import dev.stickyfail.testkit.ServerGroup;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+import static dev.stickyfail.it.Fixtures.serverId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** The MySQL-aware probes, the probe SPI, and what happens to connections of a server marked down. */
+@MariaDbGroupTest(size = 2)
+class ProbesTest {
+
+    private final ServerGroup group;
+
+    ProbesTest(ServerGroup group) {
+        this.group = group;
+    }
+
+    @AfterEach
+    void heal() throws SQLException {
+        SwitchableProbeFactory.HANGING.values().forEach(CountDownLatch::countDown);
+        SwitchableProbeFactory.HANGING.clear();
+        for (int i = 0; i < group.size(); i++) {
+            if (group.server(i).isRunning() && !group.server(i).isFrozen()) {
+                admin(i, "SET GLOBAL read_only = 0");
+                admin(i, "START SLAVE");
+            }
+        }
+        group.heal(Duration.ofSeconds(90));
+    }
+
+    @Test
+    void sqlProbeLeavesAServerThatTurnedReadOnly() throws Exception {
+        try (StickyFailDataSource ds = Fixtures.dataSource(group, group.hostList(), "probe-sql",
+                "stickyfail.check=sql&stickyfail.checkSql=SELECT @@global.read_only = 0")) {
+            GroupAdmin admin = ds.admin();
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(0).serverId());
+            }
+            admin(0, "SET GLOBAL read_only = 1");
+            await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(name(1)));
+            assertThat(admin.servers().get(0).getLastProbeDetail()).contains("stickyfail.checkSql returned 0");
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(1).serverId());
+            }
+        }
+    }
+
+    @Test
+    void replicaProbeMarksDownAServerWhoseReplicationStoppedButFailsOverToAReplicaOfADeadSource() throws Exception {
+        try (StickyFailDataSource ds = Fixtures.dataSource(group, group.hostList(), "probe-replica", "stickyfail.check=replica")) {
+            GroupAdmin admin = ds.admin();
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(0).serverId());
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> state(admin, 1).equals("UP"));
+
+            admin(1, "STOP SLAVE SQL_THREAD");
+            await().atMost(Duration.ofSeconds(10)).until(() -> state(admin, 1).equals("DOWN"));
+            assertThat(admin.servers().get(1).getLastProbeDetail()).contains("SQL thread not running");
+            admin(1, "START SLAVE SQL_THREAD");
+            await().atMost(Duration.ofSeconds(10)).until(() -> state(admin, 1).equals("UP"));
+
+            // the source dies: the replica's IO thread cannot reach it, which is exactly when one fails over to it
+            group.server(0).kill();
+            await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(name(1)));
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(1).serverId());
+            }
+        }
+    }
+
+    @Test
+    void galeraProbeDoesNotTakeAPlainServerForASyncedNode() throws Exception {
+        try (StickyFailDataSource ds = Fixtures.dataSource(group, group.hostList(), "probe-galera",
+                "stickyfail.check=galera&stickyfail.failoverTimeout=2s")) {
+            GroupAdmin admin = ds.admin();
+            await().atMost(Duration.ofSeconds(10)).until(() -> state(admin, 0).equals("DOWN") && state(admin, 1).equals("DOWN"));
+            assertThat(admin.servers().get(0).getLastProbeDetail()).containsAnyOf("not a Galera node", "not synced");
+            assertThatThrownBy(ds::getConnection).hasMessageContaining("no usable server");
+        }
+    }
+
+    @Test
+    void aCustomProbeThatHangsIsCountedFailedAtItsDeadlineAndTheServerIsLeft() throws Exception {
+        try (StickyFailDataSource ds = Fixtures.dataSource(group, group.hostList(), "probe-spi", "stickyfail.check=switchable")) {
+            GroupAdmin admin = ds.admin();
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(0).serverId());
+            }
+            assertThat(admin.servers().get(0).getLastProbeResult()).isEqualTo("PASS");
+            SwitchableProbeFactory.HANGING.put(name(0), new CountDownLatch(1));
+            await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(name(1)));
+            assertThat(admin.servers().get(0).getLastProbeDetail()).containsAnyOf("timed out", "still stuck");
+            assertThat(state(admin, 1)).isEqualTo("UP");
+        }
+    }
+
+    @Test
+    void keepLeavesConnectionsOfADownServerAloneWhenNoSwitchFollowsAndShutdownSessionsAbortsThem() throws Exception {
+        try (StickyFailDataSource keep = Fixtures.dataSource(group, group.hostList(), "probe-keep", "stickyfail.onMarkedDown=keep");
+             StickyFailDataSource shut = Fixtures.dataSource(group, group.hostList(), "probe-shutdown", "")) {
+            Connection kept = keep.getConnection();
+            Connection shutdown = shut.getConnection();
+            assertThat(serverId(kept)).isEqualTo(group.server(0).serverId());
+            assertThat(serverId(shutdown)).isEqualTo(group.server(0).serverId());
+            group.server(1).kill(); // no backup: marking the primary down cannot lead to a switch
+            group.server(0).freeze();
+            await().atMost(Duration.ofSeconds(10)).until(() -> state(keep.admin(), 0).equals("DOWN")
+                    && state(shut.admin(), 0).equals("DOWN"));
+            group.server(0).thaw();
+            assertThat(serverId(kept)).as("kept: usable again once the server answers").isEqualTo(group.server(0).serverId());
+            assertThatThrownBy(() -> serverId(shutdown)).isInstanceOf(EvictedConnectionException.class)
+                    .hasMessageContaining("was marked down").hasMessageContaining("no other server is usable yet");
+            kept.close();
+            shutdown.close();
+        }
+    }
+
+    private void admin(int server, String sql) throws SQLException {
+        try (Connection c = group.adminConnection(server); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    private String name(int index) {
+        return group.server(index).hostAndPort();
+    }
+
+    private static String state(GroupAdmin admin, int index) {
+        return admin.servers().get(index).getState();
+    }
+}
