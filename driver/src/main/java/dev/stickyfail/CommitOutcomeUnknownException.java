@@ -1,8 +1,10 @@
 package dev.stickyfail;
 
 /**
- * {@code 08007}: {@code commit()} was in flight when the connection was aborted or broke. The transaction may or may
- * not have been committed; the application must find out (an idempotent retry, or a read) before it retries.
+ * {@code 08007}: something that commits was in flight when the connection was aborted or broke: a {@code commit()},
+ * or a statement that may change data in autocommit mode. It may or may not have been committed (a hung server
+ * executes what it had already received when it wakes up); the application must find out (an idempotent retry, or
+ * a read) before it retries.
  */
 public class CommitOutcomeUnknownException extends EvictedConnectionException {
 

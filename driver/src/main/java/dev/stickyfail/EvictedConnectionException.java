@@ -4,8 +4,9 @@ import java.sql.SQLRecoverableException;
 
 /**
  * {@code 08S01}: the connection was aborted because its server was marked down or stopped being the active server.
- * Nothing sent on it after the abort reached a server; a transaction that was open on it was not committed. Get a
- * new connection (it goes to the active server) and retry the transaction.
+ * Nothing sent on it after the abort reached a server, and a transaction that was open on it was not committed (a
+ * commit or an autocommit statement in flight gets {@link CommitOutcomeUnknownException} instead). Get a new
+ * connection (it goes to the active server) and retry the transaction.
  */
 public class EvictedConnectionException extends SQLRecoverableException {
 

@@ -9,7 +9,10 @@ public final class SqlStates {
      */
     public static final String CONNECTION_ABORTED = "08S01";
 
-    /** {@code commit()} was in flight when the connection was aborted or broke: the outcome is unknown. */
+    /**
+     * {@code commit()}, or a statement that may change data in autocommit mode, was in flight when the connection was
+     * aborted or broke: the outcome is unknown.
+     */
     public static final String TRANSACTION_RESOLUTION_UNKNOWN = "08007";
 
     /**

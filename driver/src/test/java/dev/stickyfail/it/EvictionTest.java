@@ -153,6 +153,66 @@ class EvictionTest {
     }
 
     @Test
+    void anAutocommitWriteInFlightToAHungServerHasAnUnknownOutcomeBecauseTheServerRunsItWhenItWakes() throws Exception {
+        createTable("autocommit_in_flight");
+        try (StickyFailDataSource ds = Fixtures.dataSource(group, group.hostList(), "evict-autocommit", "")) {
+            Connection c = ds.getConnection();
+            assertThat(serverId(c)).isEqualTo(group.server(0).serverId());
+            group.server(0).freeze();
+            CompletableFuture<Throwable> insert = CompletableFuture.supplyAsync(() -> {
+                try (Statement st = c.createStatement()) {
+                    st.executeUpdate("INSERT INTO autocommit_in_flight (origin, ts, writer) VALUES (@@server_id, NOW(6), 1)");
+                    return null;
+                } catch (SQLException e) {
+                    return e;
+                }
+            });
+            Throwable failure = insert.get(20, TimeUnit.SECONDS);
+            assertThat(failure).isInstanceOf(CommitOutcomeUnknownException.class)
+                    .hasMessageContaining("a statement in autocommit mode was in flight: its outcome is unknown");
+            assertThat(((SQLException) failure).getSQLState()).isEqualTo("08007");
+            c.close();
+            group.server(0).thaw();
+            // what "unknown" means: the hung server had the statement in its socket buffer and runs it on waking
+            await().atMost(Duration.ofSeconds(20)).until(() -> rows(0, "autocommit_in_flight WHERE writer = 1") == 1);
+        }
+    }
+
+    @Test
+    void aWriteInFlightInsideATransactionIsNeverCommitted() throws Exception {
+        createTable("transaction_in_flight");
+        try (StickyFailDataSource ds = Fixtures.dataSource(group, group.hostList(), "evict-transaction", "")) {
+            Connection c = ds.getConnection();
+            c.setAutoCommit(false);
+            group.server(0).freeze();
+            CompletableFuture<Throwable> insert = CompletableFuture.supplyAsync(() -> {
+                try (Statement st = c.createStatement()) {
+                    st.executeUpdate("INSERT INTO transaction_in_flight (origin, ts, writer) VALUES (@@server_id, NOW(6), 2)");
+                    return null;
+                } catch (SQLException e) {
+                    return e;
+                }
+            });
+            Throwable failure = insert.get(20, TimeUnit.SECONDS);
+            assertThat(failure).isInstanceOf(EvictedConnectionException.class).isNotInstanceOf(CommitOutcomeUnknownException.class);
+            assertThat(((SQLException) failure).getSQLState()).isEqualTo("08S01");
+            c.close();
+            group.server(0).thaw();
+            // the server runs the insert on waking, then sees the connection gone and rolls the transaction back
+            await().atMost(Duration.ofSeconds(20)).until(() -> group.server(0).connectionCount(group.appUser()) == 0);
+            assertThat(rows(0, "transaction_in_flight")).isZero();
+        }
+    }
+
+    private long rows(int server, String tableAndWhere) throws SQLException {
+        try (Connection c = group.adminConnection(server); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + tableAndWhere)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
     void concurrentWritersNeverWriteToTheOldServerAfterTheFirstWriteOnTheNewOne() throws Exception {
         createTable("writers");
         int threads = 32;

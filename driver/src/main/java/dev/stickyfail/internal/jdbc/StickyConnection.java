@@ -257,6 +257,7 @@ public final class StickyConnection implements Connection {
         tracked.checkUsable();
         try {
             delegate.setAutoCommit(autoCommit);
+            tracked.autoCommitChanged(autoCommit);
         } catch (SQLException e) {
             throw tracked.translate(e);
         }

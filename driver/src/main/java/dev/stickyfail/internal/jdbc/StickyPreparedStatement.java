@@ -50,7 +50,7 @@ public class StickyPreparedStatement extends StickyStatement implements Prepared
         try {
             return prepared.executeUpdate();
         } catch (SQLException e) {
-            throw tracked.translate(e);
+            throw tracked.translateWrite(e);
         }
     }
 
@@ -240,7 +240,7 @@ public class StickyPreparedStatement extends StickyStatement implements Prepared
         try {
             return prepared.execute();
         } catch (SQLException e) {
-            throw tracked.translate(e);
+            throw tracked.translateWrite(e);
         }
     }
 
@@ -556,7 +556,7 @@ public class StickyPreparedStatement extends StickyStatement implements Prepared
         try {
             return prepared.executeLargeUpdate();
         } catch (SQLException e) {
-            throw tracked.translate(e);
+            throw tracked.translateWrite(e);
         }
     }
 }

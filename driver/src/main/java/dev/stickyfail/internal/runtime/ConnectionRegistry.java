@@ -17,8 +17,8 @@ final class ConnectionRegistry {
         }
     }
 
-    TrackedConnection register(GroupRuntime runtime, int server, Connection physical) {
-        TrackedConnection t = new TrackedConnection(runtime, server, physical);
+    TrackedConnection register(GroupRuntime runtime, int server, Connection physical, boolean autoCommit) {
+        TrackedConnection t = new TrackedConnection(runtime, server, physical, autoCommit);
         byServer[server].add(t);
         return t;
     }

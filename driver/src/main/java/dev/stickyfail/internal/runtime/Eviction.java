@@ -40,9 +40,12 @@ public final class Eviction {
                 active == null ? null : active.toString(), epoch, cause);
     }
 
-    /** {@code 08007}: the abort hit a {@code commit()} in flight. */
-    public SQLException toCommitException(SQLException cause) {
-        return new CommitOutcomeUnknownException(message + "; commit() was in flight: its outcome is unknown",
+    /**
+     * {@code 08007}: the abort hit something that commits (a {@code commit()}, or a statement in autocommit mode) while
+     * it may have been in flight; a hung server executes what it had received when it wakes up.
+     */
+    public SQLException toUnknownOutcomeException(SQLException cause, String inFlight) {
+        return new CommitOutcomeUnknownException(message + "; " + inFlight + " was in flight: its outcome is unknown",
                 server.toString(), active == null ? null : active.toString(), epoch, cause);
     }
 }

@@ -186,8 +186,10 @@ public final class GroupRuntime implements GroupAdmin {
             }
             Route r = awaitUsable(deadline, lastError);
             Connection physical;
+            boolean autoCommit;
             try {
                 physical = factory.open(servers[r.index], config.connectTimeout().toMillis());
+                autoCommit = physical.getAutoCommit(); // local in Connector/J: the session's state
             } catch (SQLException e) {
                 FailureKind kind = FailureKind.of(e);
                 onConnectionError(r.index, e, kind, true);
@@ -198,7 +200,7 @@ public final class GroupRuntime implements GroupAdmin {
                 awaitChange(r, Math.min(deadline, System.nanoTime() + config.checkFastInterval().toNanos()));
                 continue;
             }
-            TrackedConnection t = registry.register(this, r.index, physical);
+            TrackedConnection t = registry.register(this, r.index, physical, autoCommit);
             Route now = route;
             if (now.usable && now.index == r.index && !t.isEvicted()) {
                 return t;

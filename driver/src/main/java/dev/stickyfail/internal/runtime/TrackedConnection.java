@@ -41,11 +41,19 @@ public final class TrackedConnection {
     private final Connection physical;
     private volatile Eviction eviction;
     private volatile Cleaner.Cleanable cleanable;
+    /** As set through {@code Connection.setAutoCommit}; read only when an error needs translating. */
+    private volatile boolean autoCommit;
 
-    TrackedConnection(GroupRuntime runtime, int serverIndex, Connection physical) {
+    TrackedConnection(GroupRuntime runtime, int serverIndex, Connection physical, boolean autoCommit) {
         this.runtime = runtime;
         this.serverIndex = serverIndex;
         this.physical = physical;
+        this.autoCommit = autoCommit;
+    }
+
+    /** The application changed the autocommit mode (successfully). */
+    public void autoCommitChanged(boolean autoCommit) {
+        this.autoCommit = autoCommit;
     }
 
     /** Closes and unregisters the physical connection if {@code wrapper} becomes unreachable without being closed. */
@@ -97,19 +105,32 @@ public final class TrackedConnection {
 
     /** As {@link #translate}, for an error thrown by {@code commit()}: a broken connection means an unknown outcome. */
     public SQLException translateCommit(SQLException error) {
+        return unknownOutcome(error, "commit()");
+    }
+
+    /**
+     * As {@link #translate}, for an error thrown by a statement execution that may change data. In autocommit mode
+     * the statement is its own commit: if the connection was aborted or broke while it may have been in flight, its
+     * outcome is unknown ({@code 08007}); a hung server executes what it had received when it wakes up. Inside a
+     * transaction the transaction cannot commit any more, so {@code 08S01} stands.
+     */
+    public SQLException translateWrite(SQLException error) {
+        return autoCommit ? unknownOutcome(error, "a statement in autocommit mode") : translate(error);
+    }
+
+    private SQLException unknownOutcome(SQLException error, String inFlight) {
         Eviction e = eviction;
         if (e != null) {
-            return e.toCommitException(error);
+            return e.toUnknownOutcomeException(error, inFlight);
         }
         FailureKind kind = FailureKind.of(error);
         if (kind == FailureKind.SERVER) {
             return error;
         }
         runtime.onConnectionError(serverIndex, error, kind, false);
-        String active = runtime.activeServerName();
         return new CommitOutcomeUnknownException("stickyfail[" + runtime.name() + "]: connection to " + server()
-                + " broke while commit() was in flight (" + error.getMessage() + "); its outcome is unknown",
-                server().toString(), active, runtime.epoch(), error);
+                + " broke while " + inFlight + " was in flight (" + error.getMessage() + "); its outcome is unknown",
+                server().toString(), runtime.activeServerName(), runtime.epoch(), error);
     }
 
     /**
