@@ -17,8 +17,9 @@ import java.util.Map;
 
 /**
  * Runs {@link OverheadBenchmark} (both sides of every pair in the same run, with JMH's GC profiler) and prints, per
- * pair, raw Connector/J against stickyfail with the ratio. Extra arguments are JMH's own (e.g. {@code -f 2}).
- * Usage: {@code java -cp benchmarks/target/benchmarks.jar dev.stickyfail.benchmarks.OverheadReport}.
+ * pair, raw Connector/J against stickyfail with the ratio. Extra arguments are JMH's own (e.g. {@code -f 2}, or a
+ * regex such as {@code 'OverheadBenchmark.*PreparedInsert'} to run some pairs only). Usage:
+ * {@code java -cp benchmarks/target/benchmarks.jar dev.stickyfail.benchmarks.OverheadReport}.
  */
 public final class OverheadReport {
 
@@ -36,11 +37,13 @@ public final class OverheadReport {
     }
 
     public static void main(String[] args) throws RunnerException, CommandLineOptionException {
-        Options options = new OptionsBuilder()
-                .parent(new CommandLineOptions(args))
-                .include(OverheadBenchmark.class.getName() + "\\.")
-                .addProfiler(GCProfiler.class)
-                .build();
+        CommandLineOptions commandLine = new CommandLineOptions(args);
+        OptionsBuilder builder = new OptionsBuilder();
+        builder.parent(commandLine).addProfiler(GCProfiler.class);
+        if (commandLine.getIncludes().isEmpty()) {
+            builder.include(OverheadBenchmark.class.getName() + "\\.");
+        }
+        Options options = builder.build();
         Collection<RunResult> results = new Runner(options).run();
         Map<String, RunResult> byMethod = new LinkedHashMap<>();
         for (RunResult r : results) {

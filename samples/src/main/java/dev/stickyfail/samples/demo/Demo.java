@@ -191,7 +191,7 @@ public final class Demo {
             afterHeal.append(i == 0 ? "" : ", ").append(labels.get(i)).append(' ').append(n(n));
         }
         row(out, "after " + old + " was back", n(total) + " writes (" + afterHeal + ")");
-        row(out, "writes on " + old + " after the first on " + next, n(audit.writesOnOldAfterFirstOnNew())
+        row(out, "writes on " + old + " after " + next + "'s first", n(audit.writesOnOldAfterFirstOnNew())
                 + "  (from the servers: @@server_id and NOW(6) of every row)");
         if (audit.writesOnOldAfterFirstOnNew() > 0) {
             row(out, "  sent before / after that write", n(audit.lateWritesSentBefore()) + " / "
@@ -216,7 +216,7 @@ public final class Demo {
             if (audit.writesOnOldAfterFirstOnNew() > 0 && audit.lateWritesSentAfter() == 0) {
                 out.println("  Every one of them was sent to " + old + " before " + next + " took its first write: "
                         + old + " had received them before it hung and executed them when it resumed. No client can take "
-                        + "back bytes a server has received; see \"Guarantees and their limits\" in the README.");
+                        + "back bytes a server has received; see \"What the numbers mean\" in the README.");
             }
         }
     }
