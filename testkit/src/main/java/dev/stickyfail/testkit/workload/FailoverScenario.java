@@ -96,7 +96,12 @@ public final class FailoverScenario {
 
     /** Runs the scenario; {@code listener} follows it live. Closes every client's resources before returning. */
     public ScenarioResult run(List<WorkloadClient> clients, ScenarioListener listener) throws SQLException {
-        prepare();
+        try {
+            prepare();
+        } catch (SQLException | RuntimeException e) {
+            closeClients(clients);
+            throw e;
+        }
         ScenarioListener live = listener == null ? new ScenarioListener() { } : listener;
         timeline.sendTo(event -> {
             try {

@@ -139,7 +139,7 @@ public final class Workload {
         }
         for (Writer w : writers) {
             long left = deadline - System.nanoTime();
-            if (left > 0) {
+            if (w.thread != null && left > 0) {
                 try {
                     w.thread.join(Math.max(1, left / 1_000_000));
                 } catch (InterruptedException e) {
