@@ -1,0 +1,51 @@
+package dev.stickyfail.benchmarks.failover;
+
+import dev.stickyfail.testkit.workload.FailoverScenario;
+import dev.stickyfail.testkit.workload.WorkloadClient;
+
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One side of the comparison: how the application reaches the servers. Every contender uses the same HikariCP
+ * pool settings ({@link Pools}); only the driver and its URL differ. Several application instances, or a Spring
+ * Boot application, are further contenders.
+ */
+interface Contender {
+
+    /** Short name for tables, e.g. {@code stickyfail} or {@code cj-timeouts}. */
+    String name();
+
+    /** The URL as used, with the servers as {@code db0,db1}, for the report. */
+    String settings(FailoverScenario scenario);
+
+    /** Opens the clients of one run over the scenario's topology; the scenario closes them. */
+    List<WorkloadClient> open(FailoverScenario scenario, int poolSize) throws SQLException;
+
+    /**
+     * {@code stickyfail}, {@code stickyfail:<props>}, {@code cj}, {@code cj-timeouts}, or {@code cj:<props>};
+     * {@code <props>} are {@code key=value} pairs separated by {@code &}, added to the URL.
+     */
+    static Contender parse(String spec) {
+        String s = spec.trim();
+        String lower = s.toLowerCase(Locale.ROOT);
+        if (lower.equals("stickyfail")) {
+            return new StickyFailContender(s, "");
+        }
+        if (lower.startsWith("stickyfail:")) {
+            return new StickyFailContender(s, s.substring("stickyfail:".length()));
+        }
+        if (lower.equals("cj")) {
+            return new ConnectorJContender(s, ConnectorJContender.BASE);
+        }
+        if (lower.equals("cj-timeouts")) {
+            return new ConnectorJContender(s, ConnectorJContender.BASE + "&" + ConnectorJContender.TIMEOUTS);
+        }
+        if (lower.startsWith("cj:")) {
+            return new ConnectorJContender(s, ConnectorJContender.BASE + "&" + s.substring("cj:".length()));
+        }
+        throw new IllegalArgumentException("'" + spec + "' is not a contender; expected stickyfail, stickyfail:<props>, "
+                + "cj, cj-timeouts or cj:<props>");
+    }
+}
