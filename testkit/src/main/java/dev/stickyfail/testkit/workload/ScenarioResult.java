@@ -209,18 +209,39 @@ public final class ScenarioResult {
 
     // ---------------------------------------------------------------- the guarantees
 
+    /** What an application is told when the outcome of a write is unknown (transaction resolution unknown). */
+    private static final String UNKNOWN_OUTCOME = "08007";
+
     /**
-     * Why the run did not meet stickyfail's guarantees, in words; empty when it did: no write on the old server
-     * after the first write on the new one, replication caught up and healthy, writes reached the backup.
+     * Why the run did not meet stickyfail's guarantees, in words; empty when it did:
+     * <ul>
+     * <li>nothing is sent to the old server once the new one takes writes;</li>
+     * <li>a write the old server runs after the first write on the new one can only be one that was already in flight
+     * when the fault hit (a hung server runs what it had received when it wakes), and its caller was told its outcome
+     * is unknown ({@code 08007});</li>
+     * <li>no write the application was told failed (any SQLState but {@code 08007}) was in fact committed;</li>
+     * <li>replication caught up and healthy, and writes reached the backup.</li>
+     * </ul>
      */
     public List<String> violations() {
         List<String> v = new ArrayList<>();
-        if (audit.writesOnOldAfterFirstOnNew() > 0) {
-            v.add(audit.writesOnOldAfterFirstOnNew() + " write(s) landed on " + labels.get(faulted)
-                    + " after the first write on " + labels.get(audit.newServer()) + ": "
-                    + audit.lateWritesSentBefore() + " sent before it (in flight when the fault hit, executed when "
-                    + labels.get(faulted) + " resumed), " + audit.lateWritesSentAfter() + " sent after it");
+        String old = labels.get(faulted);
+        if (audit.lateWritesSentAfter() > 0) {
+            v.add(audit.lateWritesSentAfter() + " write(s) were sent to " + old + " after the first write on "
+                    + labels.get(audit.newServer()) + " and ran there: two servers took writes at once");
         }
+        long misreported = audit.lateWrites().stream()
+                .filter(w -> audit.firstOnNewMicros() != null && w.sentMicros() < audit.firstOnNewMicros())
+                .filter(w -> !UNKNOWN_OUTCOME.equals(w.seen())).count();
+        if (misreported > 0) {
+            v.add(misreported + " write(s) in flight when the fault hit ran on " + old + " after the first write on "
+                    + labels.get(audit.newServer()) + ", and the application was not told their outcome is unknown (08007)");
+        }
+        audit.failedButCommitted().forEach((seen, n) -> {
+            if (!UNKNOWN_OUTCOME.equals(seen)) {
+                v.add(n + " write(s) the application was told failed (" + seen + ") were in fact committed");
+            }
+        });
         if (!replication.caughtUp()) {
             v.add("replication did not catch up: " + replication.detail());
         } else if (!replication.healthy()) {
