@@ -103,11 +103,13 @@ public final class ServerMonitor {
      * between two probes, so a burst of errors from many connections is one failure, not {@code fall}), and a probe
      * runs at once to confirm it.
      *
-     * @return whether this error was counted (false when one already was since the last probe)
+     * @return whether this error was counted (false when one already was since the last probe, or when the server is
+     *         already down: then its probes alone decide when it comes back)
      */
     public boolean reportPassiveFailure(Throwable error) {
         synchronized (lock) {
-            if (!running) {
+            ServerState state = health.state();
+            if (!running || !(state.isUp() || state == ServerState.UNKNOWN)) {
                 return false;
             }
             boolean count = !passiveCountedSinceProbe;

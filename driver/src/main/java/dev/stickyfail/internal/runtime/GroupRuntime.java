@@ -290,18 +290,17 @@ public final class GroupRuntime implements GroupAdmin {
 
     /** An error on an application connection, or on an attempt to open one. */
     void onConnectionError(int index, SQLException error, FailureKind kind, boolean connect) {
-        boolean counted = config.observe() && kind != FailureKind.SERVER && !stopped;
-        events.connectionError(new ConnectionErrorEvent(name, servers[index], kind, error.getSQLState(),
-                ServerMonitor.describe(error), connect, counted));
+        boolean counted = config.observe() && kind != FailureKind.SERVER && !stopped
+                && monitors[index].reportPassiveFailure(error);
         if (counted) {
-            if (monitors[index].reportPassiveFailure(error)) {
-                LOG.warn("stickyfail[{}] {} error on {} ({}); counted as a failed probe, probing it now",
-                        name, connect ? "connection" : "communication", servers[index], ServerMonitor.describe(error));
-            }
+            LOG.warn("stickyfail[{}] {} error on {} ({}); counted as a failed probe, probing it now",
+                    name, connect ? "connection" : "communication", servers[index], ServerMonitor.describe(error));
         } else if (kind == FailureKind.SERVER) {
             LOG.warn("stickyfail[{}] {} refused a connection: {} (the server answered: not a reason to fail over)",
                     name, servers[index], ServerMonitor.describe(error));
         }
+        events.connectionError(new ConnectionErrorEvent(name, servers[index], kind, error.getSQLState(),
+                ServerMonitor.describe(error), connect, counted));
     }
 
     void onLeakedConnection(TrackedConnection t) {
