@@ -267,7 +267,8 @@ public final class ServerGroup implements AutoCloseable {
 
     /**
      * Waits until, in every direction, the replica has applied every transaction in the source's binary log (GTID
-     * positions). Fails with an {@link AssertionError} showing each direction's positions and state when
+     * positions) and its IO and SQL threads run without error: a replica still reconnecting to a restarted source
+     * cannot know what it is missing, so equal positions alone do not mean caught up. Fails with an {@link AssertionError} showing each direction's positions and state when
      * {@code timeout} runs out, or at once when a replica's SQL thread stopped with an error (it would never catch
      * up by itself).
      */
@@ -285,7 +286,11 @@ public final class ServerGroup implements AutoCloseable {
                     }
                 }
                 if (lagging.isEmpty()) {
-                    return;
+                    List<ReplicationStatus> statuses = replicationStatus();
+                    if (statuses.stream().allMatch(ReplicationStatus::healthy)) {
+                        return;
+                    }
+                    statuses.stream().filter(st -> !st.healthy()).forEach(st -> lagging.add(st + " (positions equal, not running)"));
                 }
                 if (System.nanoTime() - nextStatusCheck >= 0) {
                     List<ReplicationStatus> statuses = replicationStatus();
