@@ -1,7 +1,6 @@
 package dev.stickyfail;
 
 import com.mysql.cj.jdbc.NonRegisteringDriver;
-import dev.stickyfail.config.ConfigErrors;
 import dev.stickyfail.config.StickyFailConfig;
 import dev.stickyfail.config.StickyFailProperty;
 import dev.stickyfail.config.StickyFailUrl;
@@ -132,9 +131,5 @@ public final class StickyFailDriver implements Driver {
     @Override
     public Logger getParentLogger() throws SQLFeatureNotSupportedException {
         throw new SQLFeatureNotSupportedException("stickyfail logs through SLF4J, not java.util.logging");
-    }
-
-    static SQLException closed(String what) {
-        return ConfigErrors.problem(what + " is closed");
     }
 }

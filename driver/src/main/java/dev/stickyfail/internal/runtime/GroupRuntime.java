@@ -186,10 +186,8 @@ public final class GroupRuntime implements GroupAdmin {
             }
             Route r = awaitUsable(deadline, lastError);
             Connection physical;
-            boolean autoCommit;
             try {
                 physical = factory.open(servers[r.index], config.connectTimeout().toMillis());
-                autoCommit = physical.getAutoCommit(); // local in Connector/J: the session's state
             } catch (SQLException e) {
                 FailureKind kind = FailureKind.of(e);
                 onConnectionError(r.index, e, kind, true);
@@ -199,6 +197,13 @@ public final class GroupRuntime implements GroupAdmin {
                 lastError = e;
                 awaitChange(r, Math.min(deadline, System.nanoTime() + config.checkFastInterval().toNanos()));
                 continue;
+            }
+            boolean autoCommit;
+            try {
+                autoCommit = physical.getAutoCommit(); // local in Connector/J: the session's state
+            } catch (SQLException e) {
+                physical.abort(Runnable::run);
+                throw e;
             }
             TrackedConnection t = registry.register(this, r.index, physical, autoCommit);
             Route now = route;
