@@ -20,6 +20,9 @@ public interface GroupAdmin {
     /** The decision's epoch: grows by one at every switch; 0 before the first decision. */
     long epoch();
 
+    /** The decision (active server, epoch, who made it, when, why, whether it is durable), or empty before the first. */
+    Optional<DecisionInfo> decision();
+
     /** Every server in priority order. */
     List<ServerInfo> servers();
 

@@ -46,9 +46,12 @@ public final class StickyFailConfig {
     private final Path stateFile;
     private final String store;
     private final boolean jmx;
+    private final Duration lease;
+    private final Map<String, String> storeProperties;
     private final Map<String, String> connectorProperties;
 
-    private StickyFailConfig(StickyFailUrl url, Map<String, String> ours, Map<String, String> connector) throws SQLException {
+    private StickyFailConfig(StickyFailUrl url, Map<String, String> ours, Map<String, String> storeProps,
+                             Map<String, String> connector) throws SQLException {
         Values v = new Values(ours);
         this.servers = url.servers();
         this.database = url.database();
@@ -75,6 +78,15 @@ public final class StickyFailConfig {
         this.stateFile = v.path(StickyFailProperty.STATE_FILE);
         this.store = v.choice(StickyFailProperty.STORE, new String[] {"local", "hazelcast"}, s -> s);
         this.jmx = v.bool(StickyFailProperty.JMX);
+        this.lease = v.positiveDuration(StickyFailProperty.LEASE);
+        for (String key : storeProps.keySet()) {
+            if (!key.startsWith(StickyFailProperty.PREFIX + store + ".")) {
+                throw ConfigErrors.problem("property " + key + " belongs to stickyfail.store="
+                        + key.substring(StickyFailProperty.PREFIX.length(), key.indexOf('.', StickyFailProperty.PREFIX.length()))
+                        + ", but stickyfail.store=" + store);
+            }
+        }
+        this.storeProperties = Collections.unmodifiableMap(new LinkedHashMap<>(storeProps));
         String named = v.text(StickyFailProperty.GROUP);
         this.group = named != null ? named : defaultGroupName(servers, database);
         this.connectorProperties = Collections.unmodifiableMap(new LinkedHashMap<>(connector));
@@ -94,10 +106,15 @@ public final class StickyFailConfig {
         }
         merged.putAll(parsed.parameters());
         Map<String, String> ours = new LinkedHashMap<>();
+        Map<String, String> storeProps = new LinkedHashMap<>();
         Map<String, String> connector = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : merged.entrySet()) {
             String key = e.getKey();
-            if (key.startsWith(StickyFailProperty.PREFIX)) {
+            if (key.startsWith(StickyFailProperty.PREFIX) && key.indexOf('.', StickyFailProperty.PREFIX.length()) > 0
+                    && StickyFailProperty.byKey(key) == null) {
+                // stickyfail.<store>.<name>: the store's own settings, checked by the store
+                storeProps.put(key, e.getValue());
+            } else if (key.startsWith(StickyFailProperty.PREFIX)) {
                 if (StickyFailProperty.byKey(key) == null) {
                     throw unknownProperty(key);
                 }
@@ -106,7 +123,7 @@ public final class StickyFailConfig {
                 connector.put(key, e.getValue());
             }
         }
-        return new StickyFailConfig(parsed, ours, connector);
+        return new StickyFailConfig(parsed, ours, storeProps, connector);
     }
 
     static String defaultGroupName(List<ServerAddress> servers, String database) {
@@ -277,6 +294,10 @@ public final class StickyFailConfig {
         compare(diff, StickyFailProperty.STATE_FILE, stateFile, other.stateFile);
         compare(diff, StickyFailProperty.STORE, store, other.store);
         compare(diff, StickyFailProperty.JMX, jmx, other.jmx);
+        compare(diff, StickyFailProperty.LEASE, lease, other.lease);
+        if (!storeProperties.equals(other.storeProperties)) {
+            diff.add("stickyfail." + store + ".* (" + storeProperties.keySet() + " vs " + other.storeProperties.keySet() + ")");
+        }
         return diff;
     }
 
@@ -297,6 +318,16 @@ public final class StickyFailConfig {
 
     public String group() {
         return group;
+    }
+
+    /** {@code stickyfail.lease}: how long a shared decision, once confirmed, is trusted. */
+    public Duration lease() {
+        return lease;
+    }
+
+    /** Every {@code stickyfail.<store>.*} property (for the configured store), by full key. */
+    public Map<String, String> storeProperties() {
+        return storeProperties;
     }
 
     public Duration checkInterval() {

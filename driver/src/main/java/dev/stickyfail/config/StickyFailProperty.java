@@ -51,7 +51,10 @@ public enum StickyFailProperty {
     STORE("store", "local", "peers (with remote peers)",
             "Where the decision lives: local (this JVM, plus stickyfail.stateFile if set) or hazelcast (shared by every instance)."),
     JMX("jmx", "true", "stats socket (runtime API)",
-            "Register the group's MXBean dev.stickyfail:type=Group,name=<group>.");
+            "Register the group's MXBean dev.stickyfail:type=Group,name=<group>."),
+    LEASE("lease", "8s", "(none: peers replicate with no lease)",
+            "With a shared store: how long an instance trusts the decision it last confirmed, counted from when the confirming "
+                    + "read was sent. An instance that cannot confirm in time stops routing until it can.");
 
     public static final String PREFIX = "stickyfail.";
 

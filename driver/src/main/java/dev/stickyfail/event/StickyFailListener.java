@@ -3,9 +3,11 @@ package dev.stickyfail.event;
 /**
  * Receives what a group does. Metrics, pools and frameworks subscribe here; the core knows none of them.
  *
- * <p>Called synchronously on the thread that made the change (a probe thread, the thread that switched, an
- * application thread for connection errors), so keep it quick and never block. An exception thrown by a listener is
- * logged and otherwise ignored.
+ * <p>Called after the change it reports and outside every lock of stickyfail, on the thread that observed it: the
+ * group's decider thread for switches, server and admin state changes and persistence; a probe thread for probe
+ * results; an application thread for connection errors. Keep it quick and never block. A listener may call back into
+ * stickyfail (an admin call such as {@code switchTo}, {@code StickyFail.groups()}): such a call is queued behind the
+ * change being reported and never nests inside it. An exception thrown by a listener is logged and otherwise ignored.
  */
 public interface StickyFailListener {
 
@@ -21,12 +23,24 @@ public interface StickyFailListener {
     default void onAdminStateChange(AdminStateEvent event) {
     }
 
+    /**
+     * A switch has begun and no connection is handed out until it completes; connections to the server being left are
+     * about to be aborted. Called on the group's decider thread before any of them is: a pool retires its idle
+     * connections here. The switch waits for this call, so keep it quick.
+     */
+    default void onSwitchStarting(SwitchStartingEvent event) {
+    }
+
     /** The active server changed (including the group's first decision); the new epoch is in the event. */
     default void onSwitch(SwitchEvent event) {
     }
 
     /** Connections to a server were aborted. */
     default void onEviction(EvictionEvent event) {
+    }
+
+    /** The decision became durable again, or stopped being durable (a state file that cannot be written). */
+    default void onDecisionPersistence(DecisionPersistenceEvent event) {
     }
 
     /**

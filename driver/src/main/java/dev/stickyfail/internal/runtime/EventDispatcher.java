@@ -49,6 +49,14 @@ final class EventDispatcher {
         fire(l -> l.onAdminStateChange(e));
     }
 
+    void switchStarting(dev.stickyfail.event.SwitchStartingEvent e) {
+        fire(l -> l.onSwitchStarting(e));
+    }
+
+    void persistence(dev.stickyfail.event.DecisionPersistenceEvent e) {
+        fire(l -> l.onDecisionPersistence(e));
+    }
+
     void switched(SwitchEvent e) {
         fire(l -> l.onSwitch(e));
     }

@@ -418,6 +418,9 @@ public final class GroupRuntime implements GroupAdmin {
             return;
         }
         decision = next;
+        events.switchStarting(new dev.stickyfail.event.SwitchStartingEvent(name,
+                previous == null ? null : servers[indexOf(previous.server())], servers[target], next.epoch(),
+                previous == null ? dev.stickyfail.event.SwitchReason.INITIAL : dev.stickyfail.event.SwitchReason.MARKED_DOWN, reason));
         int evicted = 0;
         for (int i = 0; i < servers.length; i++) {
             if (i != target) {
@@ -429,7 +432,8 @@ public final class GroupRuntime implements GroupAdmin {
         ServerAddress from = previous == null ? null : servers[indexOf(previous.server())];
         LOG.info("stickyfail[{}] switched {} -> {} (epoch {}) in {} ms, {} connections aborted: {}", name,
                 from == null ? "(none)" : from, servers[target], next.epoch(), took.toMillis(), evicted, reason);
-        events.switched(new SwitchEvent(name, from, servers[target], next.epoch(), reason, took, evicted));
+        events.switched(new SwitchEvent(name, from, servers[target], next.epoch(), reason, took, evicted,
+                previous == null ? dev.stickyfail.event.SwitchReason.INITIAL : dev.stickyfail.event.SwitchReason.MARKED_DOWN, took));
     }
 
     /** Aborts every connection to one server. Must hold decisionLock. @return how many were aborted */
@@ -514,6 +518,13 @@ public final class GroupRuntime implements GroupAdmin {
     String activeServerName() {
         Decision d = decision;
         return d == null ? null : d.server();
+    }
+
+    @Override
+    public Optional<dev.stickyfail.admin.DecisionInfo> decision() {
+        Decision d = decision;
+        return d == null ? Optional.empty()
+                : Optional.of(new dev.stickyfail.admin.DecisionInfo(d.server(), d.epoch(), "", d.time(), d.reason(), true));
     }
 
     @Override

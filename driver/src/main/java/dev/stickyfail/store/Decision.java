@@ -1,0 +1,95 @@
+package dev.stickyfail.store;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Objects;
+
+/**
+ * A group's decision: which server is active, at which epoch, who decided it, when and why. The epoch grows by one at
+ * every switch and decisions compare by it alone; {@code server} is the {@code host:port} name as the URL spells it.
+ *
+ * <p>{@link #encode()} is deterministic, so a shared store can compare-and-set the encoded form byte for byte.
+ */
+public record Decision(String server, long epoch, String decidedBy, Instant decidedAt, String reason) {
+
+    private static final String FORMAT = "stickyfail-decision/1";
+
+    public Decision {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(decidedAt, "decidedAt");
+        if (epoch < 1) {
+            throw new IllegalArgumentException("epoch must be at least 1, was " + epoch);
+        }
+        decidedBy = decidedBy == null ? "" : decidedBy;
+        reason = reason == null ? "" : reason;
+    }
+
+    /** The decision that follows {@code previous} (or the first one, when it is {@code null}). */
+    public static Decision next(Decision previous, String server, String decidedBy, String reason) {
+        return new Decision(server, previous == null ? 1 : previous.epoch + 1, decidedBy, Instant.now(), reason);
+    }
+
+    /** Whether this decision is newer than {@code other} ({@code null} counts as epoch 0). */
+    public boolean isNewerThan(Decision other) {
+        return other == null || epoch > other.epoch;
+    }
+
+    /**
+     * One line: {@code stickyfail-decision/1|<epoch>|<server>|<decidedAt>|<decidedBy>|<reason>}, with {@code |} and
+     * {@code \} in the free-text fields escaped. Same decision, same bytes.
+     */
+    public String encode() {
+        return FORMAT + '|' + epoch + '|' + escape(server) + '|' + decidedAt + '|' + escape(decidedBy) + '|' + escape(reason);
+    }
+
+    /** @throws IllegalArgumentException naming the value and the expected form when {@code text} is not an encoded decision */
+    public static Decision decode(String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("not an encoded stickyfail decision: null");
+        }
+        String[] f = split(text);
+        if (f.length != 6 || !FORMAT.equals(f[0])) {
+            throw new IllegalArgumentException("not an encoded stickyfail decision (expected " + FORMAT
+                    + "|epoch|server|decidedAt|decidedBy|reason): " + abbreviate(text));
+        }
+        try {
+            return new Decision(f[2], Long.parseLong(f[1]), f[4], Instant.parse(f[3]), f[5]);
+        } catch (NumberFormatException | DateTimeParseException e) {
+            throw new IllegalArgumentException("malformed epoch or time in encoded stickyfail decision: " + abbreviate(text), e);
+        }
+    }
+
+    private static String escape(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '|' || c == '\\') {
+                sb.append('\\');
+            }
+            sb.append(c == '\n' || c == '\r' ? ' ' : c);
+        }
+        return sb.toString();
+    }
+
+    private static String[] split(String text) {
+        java.util.List<String> fields = new java.util.ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\\' && i + 1 < text.length()) {
+                cur.append(text.charAt(++i));
+            } else if (c == '|') {
+                fields.add(cur.toString());
+                cur.setLength(0);
+            } else {
+                cur.append(c);
+            }
+        }
+        fields.add(cur.toString());
+        return fields.toArray(new String[0]);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 120 ? s : s.substring(0, 117) + "...";
+    }
+}

@@ -1,0 +1,67 @@
+package dev.stickyfail.store;
+
+import java.sql.SQLException;
+import java.time.Duration;
+
+/**
+ * Where a group's decision lives: only in this JVM ({@code stickyfail.store=local}), or shared by every application
+ * instance ({@code stickyfail.store=hazelcast}). Found by name through {@link DecisionStoreFactory}.
+ *
+ * <p>The group calls a store only from its own threads (never from an application thread), one call at a time, and
+ * bounds every call with its own deadline; a store should still bound its own waits. A call that throws (an
+ * {@link SQLException} or anything unchecked) counts as "the store could not be reached": the group retries with
+ * backoff and, for a shared store, stops trusting its decision once the lease runs out.
+ *
+ * <p>The protocol, as the group drives it:
+ * <ol>
+ *   <li>{@link #start} once, with what this instance's state file holds;</li>
+ *   <li>{@link #propose} when this instance's probes want a switch; the returned decision (the winner) is applied,
+ *       whether it is this instance's or another's;</li>
+ *   <li>after fencing every server but the decided one, {@link #acknowledge}; connections to the new server are handed
+ *       out once {@link #acknowledgedByAll} is true or one {@link #lease()} has passed since the decision was made;</li>
+ *   <li>{@link #read} every fraction of the lease: a decision read is trusted until one lease after the read was
+ *       <em>sent</em>, and a newer one is applied.</li>
+ * </ol>
+ */
+public interface DecisionStore extends AutoCloseable {
+
+    /**
+     * Joins the store and returns the decision to start from, or {@code null} when there is none yet. {@code local} is
+     * what this instance's state file holds (or {@code null}); a shared store seeds an empty or older shared decision
+     * from it by compare-and-set, so epochs never go backwards, and returns the shared decision.
+     */
+    Decision start(Decision local) throws SQLException;
+
+    /**
+     * Compare-and-set by epoch: stores {@code next} if and only if the stored decision's epoch is {@code expectedEpoch}
+     * (0: no decision yet). Safe to retry: when {@code next} is already stored, returns it.
+     *
+     * @return the decision stored after the call: {@code next} when it won, the winner otherwise
+     */
+    Decision propose(long expectedEpoch, Decision next) throws SQLException;
+
+    /** The current decision, read linearizably, or {@code null} when there is none. */
+    Decision read() throws SQLException;
+
+    /** This instance has fenced every server but the one decided at {@code epoch}. */
+    void acknowledge(long epoch) throws SQLException;
+
+    /** Whether every other live instance has acknowledged {@code epoch}; always true for a store with one instance. */
+    boolean acknowledgedByAll(long epoch) throws SQLException;
+
+    /**
+     * How long a decision confirmed by {@link #read} may be trusted, counted from when the read was sent.
+     * {@link Duration#ZERO} for a store this instance alone writes (the local store): no lease, no confirmation.
+     */
+    Duration lease();
+
+    /** Registers a hint, called on any thread when the decision may have changed; optional (the group polls anyway). */
+    default void onChange(Runnable hint) {
+    }
+
+    /** A short description for messages and logs, e.g. {@code hazelcast (embedded member 127.0.0.1:5701, 3 CP members)}. */
+    String describe();
+
+    @Override
+    void close();
+}
