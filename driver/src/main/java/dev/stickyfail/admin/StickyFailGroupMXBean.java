@@ -13,6 +13,21 @@ public interface StickyFailGroupMXBean {
 
     long getEpoch();
 
+    /** Whether the decision in force is durable (state file written); false after a failed write until a retry succeeds. */
+    boolean isDecisionPersisted();
+
+    /** The instance that made the decision in force, or an empty string. */
+    String getDecidedBy();
+
+    /** Why the decision in force was made, or an empty string. */
+    String getDecisionReason();
+
+    /** Where the decision lives, e.g. {@code local, state file /var/lib/app/stickyfail.state}. */
+    String getStore();
+
+    /** Why the group refuses to choose a server (an untrusted state file), or an empty string. */
+    String getRefusedReason();
+
     ServerInfo[] getServers();
 
     void switchTo(String server);

@@ -47,12 +47,21 @@ public final class ConfigErrors {
             }
             int eq = pairs[i].indexOf('=');
             String key = eq < 0 ? pairs[i] : pairs[i].substring(0, eq);
-            if (eq >= 0 && StickyFailProperty.isSecretKey(key)) {
+            if (eq >= 0 && StickyFailProperty.isSecretKey(decoded(key))) {
                 out.append(key).append('=').append(MASK);
             } else {
                 out.append(pairs[i]);
             }
         }
         return out.toString();
+    }
+
+    /** The key as Connector/J will read it ({@code pass%77ord} is {@code password}); the raw key when it is not valid. */
+    private static String decoded(String key) {
+        try {
+            return java.net.URLDecoder.decode(key, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return key;
+        }
     }
 }

@@ -5,7 +5,10 @@ import java.time.Duration;
 /** Parses the duration form of every stickyfail property: {@code 500ms}, {@code 2s}, {@code 1m}, or plain milliseconds. */
 public final class Durations {
 
-    public static final String EXPECTED = "a duration such as 500ms, 2s or 1m (a plain number means milliseconds)";
+    /** The longest duration any property accepts: longer ones are a typo, and would overflow deadline arithmetic. */
+    public static final Duration MAX = Duration.ofHours(24);
+
+    public static final String EXPECTED = "a duration such as 500ms, 2s, 1m or 1h (a plain number means milliseconds), at most 24h";
 
     private Durations() {
     }
@@ -24,17 +27,25 @@ public final class Durations {
             return null;
         }
         long amount = Long.parseLong(s.substring(0, digitsEnd));
+        Duration d;
         switch (s.substring(digitsEnd)) {
             case "":
             case "ms":
-                return Duration.ofMillis(amount);
+                d = Duration.ofMillis(amount);
+                break;
             case "s":
-                return Duration.ofSeconds(amount);
+                d = Duration.ofSeconds(amount);
+                break;
             case "m":
-                return Duration.ofMinutes(amount);
+                d = Duration.ofMinutes(amount);
+                break;
+            case "h":
+                d = Duration.ofHours(amount);
+                break;
             default:
                 return null;
         }
+        return d.compareTo(MAX) > 0 ? null : d;
     }
 
     /** The shortest exact form: {@code 1m}, {@code 2s}, {@code 500ms}. */

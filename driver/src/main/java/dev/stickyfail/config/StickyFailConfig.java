@@ -44,6 +44,7 @@ public final class StickyFailConfig {
     private final Duration connectTimeout;
     private final Duration failoverTimeout;
     private final Path stateFile;
+    private final boolean stateFileUnusableFreshStart;
     private final String store;
     private final boolean jmx;
     private final Duration lease;
@@ -76,6 +77,8 @@ public final class StickyFailConfig {
         this.connectTimeout = v.positiveDuration(StickyFailProperty.CONNECT_TIMEOUT);
         this.failoverTimeout = v.duration(StickyFailProperty.FAILOVER_TIMEOUT);
         this.stateFile = v.path(StickyFailProperty.STATE_FILE);
+        this.stateFileUnusableFreshStart = "fresh-start".equals(
+                v.choice(StickyFailProperty.STATE_FILE_UNUSABLE, new String[] {"refuse", "fresh-start"}, x -> x));
         this.store = v.choice(StickyFailProperty.STORE, new String[] {"local", "hazelcast"}, s -> s);
         this.jmx = v.bool(StickyFailProperty.JMX);
         this.lease = v.positiveDuration(StickyFailProperty.LEASE);
@@ -126,9 +129,12 @@ public final class StickyFailConfig {
         return new StickyFailConfig(parsed, ours, storeProps, connector);
     }
 
+    /**
+     * The servers alone, not the database: one JVM must make one decision per set of servers, so
+     * {@code db0,db1/app} and {@code db0,db1/audit} share a group.
+     */
     static String defaultGroupName(List<ServerAddress> servers, String database) {
-        String hosts = servers.stream().map(ServerAddress::toString).collect(Collectors.joining(","));
-        return database == null ? hosts : hosts + "/" + database;
+        return servers.stream().map(ServerAddress::toString).collect(Collectors.joining(","));
     }
 
     private static SQLException unknownProperty(String key) {
@@ -292,6 +298,7 @@ public final class StickyFailConfig {
         compare(diff, StickyFailProperty.CONNECT_TIMEOUT, connectTimeout, other.connectTimeout);
         compare(diff, StickyFailProperty.FAILOVER_TIMEOUT, failoverTimeout, other.failoverTimeout);
         compare(diff, StickyFailProperty.STATE_FILE, stateFile, other.stateFile);
+        compare(diff, StickyFailProperty.STATE_FILE_UNUSABLE, stateFileUnusableFreshStart, other.stateFileUnusableFreshStart);
         compare(diff, StickyFailProperty.STORE, store, other.store);
         compare(diff, StickyFailProperty.JMX, jmx, other.jmx);
         compare(diff, StickyFailProperty.LEASE, lease, other.lease);
@@ -318,6 +325,11 @@ public final class StickyFailConfig {
 
     public String group() {
         return group;
+    }
+
+    /** {@code stickyfail.stateFileUnusable=fresh-start}: an untrusted state file is ignored instead of refused. */
+    public boolean stateFileUnusableFreshStart() {
+        return stateFileUnusableFreshStart;
     }
 
     /** {@code stickyfail.lease}: how long a shared decision, once confirmed, is trusted. */

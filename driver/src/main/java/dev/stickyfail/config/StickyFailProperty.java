@@ -45,8 +45,12 @@ public enum StickyFailProperty {
             "How long getConnection waits for a usable active server (during a failover, or while no server is up) before it fails with 08001."),
     STATE_FILE("stateFile", null, "peers (with the local peer)",
             "A file that keeps the decision (server, epoch, time, reason) across restarts of the application; written atomically at every switch."),
+    STATE_FILE_UNUSABLE("stateFileUnusable", "refuse", "(none: a reload without the local peer silently starts over)",
+            "What a start does with a state file that exists but cannot be trusted (unreadable, corrupt, another group's, naming "
+                    + "a server not in the URL, or left stale by a failed write): refuse (choose no server until an operator "
+                    + "calls switchTo or deletes the file) or fresh-start (start from the first server up)."),
     GROUP("group", null, "backend name / stick-table",
-            "Name of the decision; default: the host list and database, e.g. db0:3306,db1:3306/app. "
+            "Name of the decision; default: the host list, e.g. db0:3306,db1:3306. "
                     + "DataSources that name the same group share one runtime and one decision."),
     STORE("store", "local", "peers (with remote peers)",
             "Where the decision lives: local (this JVM, plus stickyfail.stateFile if set) or hazelcast (shared by every instance)."),

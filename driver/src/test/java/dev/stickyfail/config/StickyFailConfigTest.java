@@ -30,7 +30,7 @@ class StickyFailConfigTest {
         assertThat(c.fall()).isEqualTo(5);
         assertThat(c.connectorProperties()).containsEntry("sslMode", "DISABLED").containsEntry("user", "app")
                 .doesNotContainKey("stickyfail.fall");
-        assertThat(c.group()).isEqualTo("db0:3307,db1:3306,[::1]:3309/app");
+        assertThat(c.group()).as("the servers alone: one decision per set of servers").isEqualTo("db0:3307,db1:3306,[::1]:3309");
         assertThat(c.toString()).doesNotContain(SECRET).contains("password=****");
     }
 

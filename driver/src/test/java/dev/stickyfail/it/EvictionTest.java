@@ -169,7 +169,7 @@ class EvictionTest {
             });
             Throwable failure = insert.get(20, TimeUnit.SECONDS);
             assertThat(failure).isInstanceOf(CommitOutcomeUnknownException.class)
-                    .hasMessageContaining("a statement in autocommit mode was in flight: its outcome is unknown");
+                    .hasMessageContaining("in autocommit mode").hasMessageContaining("its outcome is unknown");
             assertThat(((SQLException) failure).getSQLState()).isEqualTo("08007");
             c.close();
             group.server(0).thaw();
@@ -210,66 +210,6 @@ class EvictionTest {
             rs.next();
             return rs.getLong(1);
         }
-    }
-
-    @Test
-    void concurrentWritersNeverWriteToTheOldServerAfterTheFirstWriteOnTheNewOne() throws Exception {
-        createTable("writers");
-        int threads = 32;
-        Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
-        AtomicLong written = new AtomicLong();
-        AtomicLong onBackup = new AtomicLong();
-        AtomicBoolean stop = new AtomicBoolean();
-        long backupId = group.server(1).serverId();
-        try (StickyFailDataSource ds = Fixtures.dataSource(group, group.hostList(), "evict-writers", "");
-             HikariDataSource pool = pool(ds, threads)) {
-            ExecutorService writers = Executors.newFixedThreadPool(threads);
-            try {
-                for (int w = 0; w < threads; w++) {
-                    int writer = w;
-                    writers.submit(() -> {
-                        while (!stop.get()) {
-                            try (Connection c = pool.getConnection();
-                                 PreparedStatement ps = c.prepareStatement(
-                                         "INSERT INTO writers (origin, ts, writer) VALUES (@@server_id, NOW(6), ?)")) {
-                                ps.setInt(1, writer);
-                                ps.executeUpdate();
-                                written.incrementAndGet();
-                                if (serverId(c) == backupId) {
-                                    onBackup.incrementAndGet();
-                                }
-                            } catch (SQLException e) {
-                                failures.computeIfAbsent(String.valueOf(e.getSQLState()), k -> new AtomicLong()).incrementAndGet();
-                            }
-                        }
-                    });
-                }
-                await().atMost(Duration.ofSeconds(30)).until(() -> written.get() > 500);
-                group.server(0).kill();
-                await().atMost(Duration.ofSeconds(30)).until(() -> onBackup.get() > 500);
-            } finally {
-                stop.set(true);
-                writers.shutdown();
-                assertThat(writers.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
-            }
-        }
-        group.server(0).start();
-        group.awaitReplicationCaughtUp(Duration.ofSeconds(60));
-        group.assertReplicationHealthy();
-        try (Connection c = group.adminConnection(1);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT "
-                     + "(SELECT MAX(ts) FROM writers WHERE origin = " + group.server(0).serverId() + "), "
-                     + "(SELECT MIN(ts) FROM writers WHERE origin = " + backupId + "), "
-                     + "(SELECT COUNT(*) FROM writers WHERE origin = " + group.server(0).serverId() + " AND ts >= "
-                     + "(SELECT MIN(ts) FROM writers WHERE origin = " + backupId + "))")) {
-            rs.next();
-            assertThat(rs.getTimestamp(1)).as("writes on the primary").isNotNull();
-            assertThat(rs.getTimestamp(2)).as("writes on the backup").isNotNull();
-            assertThat(rs.getLong(3)).as("writes on the old server after the first one on the new server "
-                    + "(last on old " + rs.getTimestamp(1) + ", first on new " + rs.getTimestamp(2) + ")").isZero();
-        }
-        assertThat(failures.keySet()).as("failures by SQLState " + failures).isSubsetOf("08S01", "08007");
     }
 
     /**

@@ -19,7 +19,11 @@ public sealed interface Health permits Health.Unknown, Health.Up, Health.GoingDo
         return new Unknown(0);
     }
 
-    /** Before the first answer: one pass is enough to be chosen, {@code fall} failures mark it down. */
+    /**
+     * Before the first answer: one pass is enough to be chosen, {@code fall} failures mark it down. Here an error the
+     * server answered with counts as a failure, as HAProxy's {@code mysql-check} counts an error packet: a primary
+     * that refuses the probe's login (or is blocked, or full) must not hold up the group's first decision forever.
+     */
     record Unknown(int failures) implements Health {
         @Override
         public ServerState state() {
@@ -34,6 +38,7 @@ public sealed interface Health permits Health.Unknown, Health.Up, Health.GoingDo
                 case REFUSED:
                     return Down.INSTANCE;
                 case FAIL:
+                case SERVER_ERROR:
                     return failures + 1 >= fall ? Down.INSTANCE : new Unknown(failures + 1);
                 default:
                     return this;

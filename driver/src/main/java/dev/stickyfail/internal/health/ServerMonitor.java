@@ -24,10 +24,15 @@ import java.util.function.Supplier;
  */
 public final class ServerMonitor {
 
-    /** What the monitor tells its group. Called with the monitor's lock held, so calls arrive in order. */
+    /** What the monitor tells its group. */
     public interface Observer {
+        /** A finished probe; called on the probe (or watchdog) thread, outside the monitor's lock. */
         void onProbe(ServerMonitor monitor, ProbeResult result, Duration latency);
 
+        /**
+         * The server's health state changed. Called with the monitor's lock held, so changes arrive in order: it must
+         * only hand the change on (a queue offer), never block or call back.
+         */
         void onStateChange(ServerMonitor monitor, ServerState from, ServerState to, String cause);
     }
 
@@ -55,6 +60,7 @@ public final class ServerMonitor {
     private boolean passiveCountedSinceProbe;
     private Run current;
     private Probe probe;
+    private ProbeDelivery lastDelivery;
 
     public ServerMonitor(String group, int index, ServerAddress server, StickyFailConfig config,
                          Supplier<Probe> probeFactory, Observer observer, ScheduledExecutorService watchdog) {
@@ -145,6 +151,29 @@ public final class ServerMonitor {
     private void probeUntilStopped() {
         long nextStart = System.nanoTime();
         while (true) {
+            try {
+                nextStart = probeWhenDue(nextStart);
+            } catch (StoppedException e) {
+                return;
+            } catch (Throwable t) {
+                // a bug in a probe or in a listener must not kill the thread: that server's health would freeze
+                LOG.error("stickyfail[{}] unexpected error while probing {}; probing goes on", group, server, t);
+                nextStart = System.nanoTime() + config.checkFastInterval().toNanos();
+            }
+        }
+    }
+
+    private static final class StoppedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        StoppedException() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** Waits until the next probe is due (or asked for), runs it, and returns when the one after is due. */
+    private long probeWhenDue(long nextStart) throws StoppedException {
+        {
             synchronized (lock) {
                 while (running && !probeNow) {
                     long waitNanos = nextStart - System.nanoTime();
@@ -155,19 +184,19 @@ public final class ServerMonitor {
                         TimeUnit.NANOSECONDS.timedWait(lock, waitNanos);
                     } catch (InterruptedException e) {
                         if (!running) {
-                            return;
+                            throw new StoppedException();
                         }
                     }
                 }
                 if (!running) {
-                    return;
+                    throw new StoppedException();
                 }
                 probeNow = false;
                 passiveCountedSinceProbe = false;
             }
             long start = System.nanoTime();
             probeOnce(start);
-            nextStart = start + interval().toNanos();
+            return start + interval().toNanos();
         }
     }
 
@@ -179,10 +208,22 @@ public final class ServerMonitor {
                 return;
             }
             if (probe == null) {
-                probe = probeFactory.get();
+                try {
+                    probe = probeFactory.get();
+                } catch (Throwable t) {
+                    LOG.error("stickyfail[{}] cannot create the probe of {}; counted as a failed probe", group, server, t);
+                    lastDelivery = record(ProbeResult.fail("the probe could not be created: " + describe(t)),
+                            System.nanoTime() - start);
+                }
             }
             p = probe;
-            current = run;
+            if (p != null) {
+                current = run;
+            }
+        }
+        deliverProbe();
+        if (p == null) {
+            return;
         }
         long timeoutNanos = config.checkTimeout().toNanos();
         run.deadline = watchdog.schedule(() -> overrun(run, p), timeoutNanos, TimeUnit.NANOSECONDS);
@@ -191,6 +232,10 @@ public final class ServerMonitor {
             result = p.check();
         } catch (Throwable t) {
             result = classify(t);
+            if (!(t instanceof java.sql.SQLException) && !(t instanceof java.io.IOException)
+                    && !result.equals(lastResult)) {
+                LOG.warn("stickyfail[{}] the probe of {} threw; counted as a failed probe", group, server, t);
+            }
         }
         run.deadline.cancel(false);
         long latency = System.nanoTime() - start;
@@ -203,8 +248,28 @@ public final class ServerMonitor {
                 result = ProbeResult.fail("probe took " + latency / 1_000_000 + " ms, over checkTimeout "
                         + config.checkTimeout().toMillis() + " ms");
             }
-            record(result, latency);
+            lastDelivery = record(result, latency);
         }
+        deliverProbe();
+    }
+
+    /** Hands the last recorded probe to the observer, outside the lock. */
+    private void deliverProbe() {
+        ProbeDelivery d;
+        synchronized (lock) {
+            d = lastDelivery;
+            lastDelivery = null;
+        }
+        if (d != null) {
+            try {
+                observer.onProbe(this, d.result, Duration.ofNanos(d.latencyNanos));
+            } catch (RuntimeException e) {
+                LOG.warn("stickyfail[{}] probe observer failed for {}", group, server, e);
+            }
+        }
+    }
+
+    private record ProbeDelivery(ProbeResult result, long latencyNanos) {
     }
 
     /** The probe ran past its deadline: count it failed now, and free its thread. */
@@ -218,24 +283,31 @@ public final class ServerMonitor {
                     ? "probe still stuck after " + latency / 1_000_000 + " ms"
                     : "timed out after " + config.checkTimeout().toMillis() + " ms");
             run.overrun = true;
-            record(result, latency);
+            lastDelivery = record(result, latency);
             // a probe that ignores abort() keeps failing, once per timeout, until it returns
             run.deadline = watchdog.schedule(() -> overrun(run, p), config.checkTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
-        p.abort();
+        deliverProbe();
+        try {
+            p.abort();
+        } catch (RuntimeException e) {
+            LOG.warn("stickyfail[{}] abort() of the probe of {} failed", group, server, e);
+        }
     }
 
-    private void record(ProbeResult result, long latencyNanos) {
+    /** Must hold lock. @return what to deliver to the observer once the lock is released */
+    private ProbeDelivery record(ProbeResult result, long latencyNanos) {
         ProbeResult previous = lastResult;
         lastResult = result;
         lastLatencyNanos = latencyNanos;
         lastProbeEndNanos = System.nanoTime();
-        observer.onProbe(this, result, Duration.ofNanos(latencyNanos));
         apply(result.outcome(), result.detail());
         if (result.outcome() == ProbeOutcome.SERVER_ERROR && !result.equals(previous)) {
             // once per distinct error, not at every probe: a server refusing the probe's login would flood the log
-            LOG.warn("stickyfail[{}] probe of {} answered with an error (not counted as down): {}", group, server, result.detail());
+            LOG.warn("stickyfail[{}] probe of {} answered with an error (a failed probe until the server has passed one, "
+                    + "then not a reason to mark it down): {}", group, server, result.detail());
         }
+        return new ProbeDelivery(result, latencyNanos);
     }
 
     /** Must hold lock. */
@@ -260,6 +332,10 @@ public final class ServerMonitor {
     }
 
     static ProbeResult classify(Throwable t) {
+        if (!(t instanceof java.sql.SQLException) && !(t instanceof java.io.IOException)) {
+            // a bug in the probe, not an answer of the server: the check did not pass
+            return ProbeResult.fail("the probe threw " + t.getClass().getSimpleName() + ": " + describe(t));
+        }
         String detail = describe(t);
         switch (FailureKind.of(t)) {
             case REFUSED:

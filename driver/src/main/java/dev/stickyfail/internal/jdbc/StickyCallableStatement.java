@@ -27,8 +27,9 @@ public final class StickyCallableStatement extends StickyPreparedStatement imple
 
     private final CallableStatement callable;
 
-    StickyCallableStatement(StickyConnection connection, TrackedConnection tracked, CallableStatement callable) {
-        super(connection, tracked, callable);
+    StickyCallableStatement(StickyConnection connection, TrackedConnection tracked, CallableStatement callable,
+                            String sql, boolean updatable) {
+        super(connection, tracked, callable, sql, updatable);
         this.callable = callable;
     }
 

@@ -27,30 +27,43 @@ import java.util.Calendar;
 /** A prepared statement of a {@link StickyConnection}. */
 public class StickyPreparedStatement extends StickyStatement implements PreparedStatement {
 
+    /** The statement\'s SQL, kept to judge whether it may have committed when its connection broke. */
+    private final String preparedSql;
+
     private final PreparedStatement prepared;
 
-    StickyPreparedStatement(StickyConnection connection, TrackedConnection tracked, PreparedStatement prepared) {
-        super(connection, tracked, prepared);
+    @Override
+    boolean batchCommitsImplicitly() {
+        return super.batchCommitsImplicitly() || TrackedConnection.commitsImplicitly(preparedSql);
+    }
+
+    StickyPreparedStatement(StickyConnection connection, TrackedConnection tracked, PreparedStatement prepared,
+                            String preparedSql, boolean updatable) {
+        super(connection, tracked, prepared, updatable);
+        this.preparedSql = preparedSql;
         this.prepared = prepared;
     }
 
     @Override
     public ResultSet executeQuery() throws SQLException {
         tracked.checkUsable();
+        int status = tracked.sessionStatus(); // before it runs: the abort may reset it
         try {
-            return prepared.executeQuery();
+            ResultSet rs = prepared.executeQuery();
+            return updatable ? ColdPathProxies.resultSet(this, tracked, rs) : rs;
         } catch (SQLException e) {
-            throw tracked.translate(e);
+            throw tracked.translateExecution(e, preparedSql, status);
         }
     }
 
     @Override
     public int executeUpdate() throws SQLException {
         tracked.checkUsable();
+        int status = tracked.sessionStatus(); // before it runs: the abort may reset it
         try {
             return prepared.executeUpdate();
         } catch (SQLException e) {
-            throw tracked.translateWrite(e);
+            throw tracked.translateExecution(e, preparedSql, status);
         }
     }
 
@@ -237,10 +250,11 @@ public class StickyPreparedStatement extends StickyStatement implements Prepared
     @Override
     public boolean execute() throws SQLException {
         tracked.checkUsable();
+        int status = tracked.sessionStatus(); // before it runs: the abort may reset it
         try {
             return prepared.execute();
         } catch (SQLException e) {
-            throw tracked.translateWrite(e);
+            throw tracked.translateExecution(e, preparedSql, status);
         }
     }
 
@@ -553,10 +567,11 @@ public class StickyPreparedStatement extends StickyStatement implements Prepared
     @Override
     public long executeLargeUpdate() throws SQLException {
         tracked.checkUsable();
+        int status = tracked.sessionStatus(); // before it runs: the abort may reset it
         try {
             return prepared.executeLargeUpdate();
         } catch (SQLException e) {
-            throw tracked.translateWrite(e);
+            throw tracked.translateExecution(e, preparedSql, status);
         }
     }
 }

@@ -1,10 +1,12 @@
 package dev.stickyfail.internal.runtime;
 
 import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Every live physical connection of a group, per server, so a switch can abort them all. */
+/** Every live physical connection of a group, per server, so a switch can fence them all. */
 final class ConnectionRegistry {
 
     private final Set<TrackedConnection>[] byServer;
@@ -32,15 +34,20 @@ final class ConnectionRegistry {
         return byServer[server].size();
     }
 
-    /** Aborts every connection to {@code server}. @return how many this call aborted */
-    int evict(int server, Eviction why) {
-        int n = 0;
+    /**
+     * Marks every connection to {@code server} unusable (from here on no statement starts on them) and takes them out
+     * of the registry. Never blocks.
+     *
+     * @return the connections this call marked, for the fence to cut and abort
+     */
+    List<TrackedConnection> mark(int server, Eviction why) {
+        List<TrackedConnection> marked = new ArrayList<>();
         for (TrackedConnection t : byServer[server]) {
-            if (t.evict(why)) {
-                n++;
+            if (t.mark(why)) {
+                marked.add(t);
             }
             byServer[server].remove(t);
         }
-        return n;
+        return marked;
     }
 }

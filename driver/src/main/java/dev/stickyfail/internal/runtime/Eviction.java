@@ -2,7 +2,6 @@ package dev.stickyfail.internal.runtime;
 
 import dev.stickyfail.CommitOutcomeUnknownException;
 import dev.stickyfail.EvictedConnectionException;
-import dev.stickyfail.SqlStates;
 import dev.stickyfail.config.ServerAddress;
 
 import java.sql.SQLException;
@@ -34,15 +33,15 @@ public final class Eviction {
         return why;
     }
 
-    /** {@code 08S01}: any use of the connection after the abort. */
+    /** {@code 08S01}: any use of the connection after the abort, and anything in flight that cannot have committed. */
     public SQLException toException(SQLException cause) {
-        return new EvictedConnectionException(message, SqlStates.CONNECTION_ABORTED, server.toString(),
-                active == null ? null : active.toString(), epoch, cause);
+        return new EvictedConnectionException(message, server.toString(), active == null ? null : active.toString(),
+                epoch, cause);
     }
 
     /**
-     * {@code 08007}: the abort hit something that commits (a {@code commit()}, or a statement in autocommit mode) while
-     * it may have been in flight; a hung server executes what it had received when it wakes up.
+     * {@code 08007}: the abort hit something that may commit while it may have been in flight; a hung server executes
+     * what it had received when it wakes up.
      */
     public SQLException toUnknownOutcomeException(SQLException cause, String inFlight) {
         return new CommitOutcomeUnknownException(message + "; " + inFlight + " was in flight: its outcome is unknown",

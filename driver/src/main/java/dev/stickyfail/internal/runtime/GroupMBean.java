@@ -64,6 +64,32 @@ final class GroupMBean implements StickyFailGroupMXBean {
     }
 
     @Override
+    public boolean isDecisionPersisted() {
+        return runtime.decisionPersisted();
+    }
+
+    @Override
+    public String getDecidedBy() {
+        return runtime.decision().map(d -> d.decidedBy()).orElse("");
+    }
+
+    @Override
+    public String getDecisionReason() {
+        return runtime.decision().map(d -> d.reason()).orElse("");
+    }
+
+    @Override
+    public String getStore() {
+        return runtime.storeDescription();
+    }
+
+    @Override
+    public String getRefusedReason() {
+        String why = runtime.refusedWhy();
+        return why == null ? "" : why;
+    }
+
+    @Override
     public ServerInfo[] getServers() {
         return runtime.servers().toArray(new ServerInfo[0]);
     }

@@ -1,26 +1,21 @@
 package dev.stickyfail.internal.runtime;
 
 import dev.stickyfail.NoUsableServerException;
+import dev.stickyfail.UntrustedDecisionException;
 import dev.stickyfail.admin.AdminState;
+import dev.stickyfail.admin.DecisionInfo;
 import dev.stickyfail.admin.GroupAdmin;
 import dev.stickyfail.admin.ServerInfo;
 import dev.stickyfail.admin.ServerState;
 import dev.stickyfail.config.ConfigErrors;
 import dev.stickyfail.config.Durations;
-import dev.stickyfail.config.OnMarkedDown;
+import dev.stickyfail.config.FailbackPolicy;
 import dev.stickyfail.config.ServerAddress;
 import dev.stickyfail.config.StickyFailConfig;
-import dev.stickyfail.config.FailbackPolicy;
-import dev.stickyfail.event.AdminStateEvent;
 import dev.stickyfail.event.ConnectionErrorEvent;
-import dev.stickyfail.event.EvictionEvent;
 import dev.stickyfail.event.ProbeEvent;
-import dev.stickyfail.event.ServerStateEvent;
 import dev.stickyfail.event.StickyFailListener;
-import dev.stickyfail.event.SwitchEvent;
-import dev.stickyfail.internal.decision.Decision;
-import dev.stickyfail.internal.decision.DecisionStore;
-import dev.stickyfail.internal.decision.DecisionStoreFactory;
+import dev.stickyfail.internal.decision.DecisionJournal;
 import dev.stickyfail.internal.decision.LocalDecisionStore;
 import dev.stickyfail.internal.decision.StateFile;
 import dev.stickyfail.internal.health.ServerMonitor;
@@ -28,6 +23,10 @@ import dev.stickyfail.probe.FailureKind;
 import dev.stickyfail.probe.ProbeResult;
 import dev.stickyfail.probe.ProbeTarget;
 import dev.stickyfail.probe.Probes;
+import dev.stickyfail.store.Decision;
+import dev.stickyfail.store.DecisionStore;
+import dev.stickyfail.store.DecisionStoreFactory;
+import dev.stickyfail.store.StoreContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,58 +35,60 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One group (same servers and settings) in this JVM: its probes, its decision, and the registry of every live
- * physical connection, shared by every connection and DataSource that names the group.
- *
- * <p>The decision changes only under {@code decisionLock}, in one order: stop handing out connections, store the new
- * decision, abort every connection to every other server, and only then hand out connections to the new server.
- * Application threads never take that lock: they read the volatile {@link Route} and wait on it only while no server
- * is usable.
+ * One group (same servers and settings) in this JVM, shared by every connection and DataSource that names it. It wires
+ * the parts together and serves the application: the {@link Router} says where new connections go, the
+ * {@link Decider} alone changes that, the {@link Fence} cuts connections to servers left behind, the monitors probe,
+ * and the registry knows every live connection.
  */
 public final class GroupRuntime implements GroupAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupRuntime.class);
 
-    /** Where connections go now: {@code index} of the decided server, and whether it may be used. */
-    record Route(int index, long epoch, boolean usable) {
-        static final Route NONE = new Route(-1, 0, false);
-    }
-
     private final StickyFailConfig config;
     private final String name;
     private final ServerAddress[] servers;
+    private final Set<String> serverNames;
     private final ServerMonitor[] monitors;
     private final ConnectionRegistry registry;
     private final EventDispatcher events;
-    private final DecisionStore store;
+    private final Router router = new Router();
+    private final Fence fence;
     private final PhysicalConnector probeConnector;
     private final ScheduledThreadPoolExecutor watchdog;
-    private final ReentrantLock decisionLock = new ReentrantLock();
-    private final Object routeSignal = new Object();
+    private final String instanceId;
     private final GroupMBean mbean;
 
-    private volatile Decision decision;
-    private volatile Route route = Route.NONE;
+    private DecisionJournal journal;
+    private BoundedStore store;
+    private Decider decider;
     private volatile boolean stopped;
 
     GroupRuntime(StickyFailConfig config) throws SQLException {
         this.config = config;
         this.name = config.group();
         this.servers = config.servers().toArray(new ServerAddress[0]);
+        Set<String> names = new LinkedHashSet<>();
+        for (ServerAddress s : servers) {
+            names.add(s.toString());
+        }
+        this.serverNames = Set.copyOf(names);
         this.registry = new ConnectionRegistry(servers.length);
         this.events = new EventDispatcher(name);
+        this.fence = new Fence(name, registry, Duration.ofSeconds(1));
         this.probeConnector = new PhysicalConnector(config.connectorProperties());
-        this.store = createStore(config);
+        this.instanceId = instanceId();
         this.watchdog = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "stickyfail-watchdog[" + name + "]");
             t.setDaemon(true);
@@ -104,71 +105,123 @@ public final class GroupRuntime implements GroupAdmin {
         this.mbean = config.jmx() ? new GroupMBean(this) : null;
     }
 
-    private static DecisionStore createStore(StickyFailConfig config) throws SQLException {
+    private static String instanceId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException | RuntimeException e) {
+            host = "localhost";
+        }
+        return host + "/" + ProcessHandle.current().pid() + "/" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000));
+    }
+
+    /** Opens the state file and the store (file I/O, never under the registry's lock), then starts probing and deciding. */
+    void start() throws SQLException {
+        try {
+            Decision local = null;
+            long floor = 0;
+            String refused = null;
+            if (config.stateFile() == null) {
+                journal = DecisionJournal.none(name);
+                if (config.failback() == FailbackPolicy.NEVER) {
+                    LOG.warn("stickyfail[{}] no stickyfail.stateFile: a restart of this application will start again from "
+                            + "the first server up, even after a failover (set stickyfail.stateFile to keep the decision)", name);
+                }
+            } else {
+                DecisionJournal.Opened opened = DecisionJournal.open(config.stateFile(), name, serverNames);
+                journal = opened.journal();
+                StateFile.Content content = opened.content();
+                if (content instanceof StateFile.Loaded loaded) {
+                    local = loaded.decision();
+                } else if (content instanceof StateFile.Unusable bad) {
+                    floor = bad.epochFloor();
+                    if (config.stateFileUnusableFreshStart()) {
+                        LOG.warn("stickyfail[{}] state file {} cannot be trusted: {}; starting fresh from the first server up "
+                                + "(stickyfail.stateFileUnusable=fresh-start)", name, journal.path(), bad.why());
+                    } else {
+                        refused = "state file " + journal.path() + " cannot be trusted: " + bad.why();
+                        LOG.error("stickyfail[{}] {}. Refusing to choose a server, since the first one may be the server the "
+                                + "group had left: switch to the right server (JMX or admin switchTo), or delete the file to "
+                                + "start fresh, or set stickyfail.stateFileUnusable=fresh-start", name, refused);
+                    }
+                }
+            }
+            store = new BoundedStore(name, createStore(), storeCallTimeout(), Duration.ofSeconds(60));
+            decider = new Decider(this, monitors, events, router, fence, journal, store, instanceId, local, floor, refused);
+            LOG.info("stickyfail[{}] starting: servers {} (first is the primary), check={} every {} (fast {}, down {}), "
+                            + "timeout {}, rise {}, fall {}, failback={}, store {}, {}", name, Arrays.toString(servers),
+                    config.check(), Durations.format(config.checkInterval()), Durations.format(config.checkFastInterval()),
+                    Durations.format(config.checkDownInterval()), Durations.format(config.checkTimeout()), config.rise(),
+                    config.fall(), config.failback().value(), store.describe(), journal.describe());
+            decider.start();
+            for (ServerMonitor m : monitors) {
+                m.start();
+            }
+            if (mbean != null) {
+                mbean.register();
+            }
+        } catch (SQLException | RuntimeException | Error e) {
+            stopped = true;
+            if (decider != null) {
+                decider.stop(Duration.ofSeconds(2));
+            }
+            for (ServerMonitor m : monitors) {
+                m.stop();
+            }
+            closeQuietly();
+            throw e;
+        }
+    }
+
+    private Duration storeCallTimeout() {
+        Duration lease = config.lease();
+        return lease.dividedBy(3).compareTo(Duration.ofMillis(500)) < 0 ? Duration.ofMillis(500) : lease.dividedBy(3);
+    }
+
+    private DecisionStore createStore() throws SQLException {
         if ("local".equals(config.store())) {
-            Set<String> names = new LinkedHashSet<>();
-            config.servers().forEach(s -> names.add(s.toString()));
-            StateFile file = config.stateFile() == null ? null : new StateFile(config.stateFile(), config.group());
-            return new LocalDecisionStore(file, names);
+            return new LocalDecisionStore();
         }
         for (DecisionStoreFactory f : ServiceLoader.load(DecisionStoreFactory.class, GroupRuntime.class.getClassLoader())) {
             if (f.name().equals(config.store())) {
-                return f.create(config);
+                Map<String, String> props = new LinkedHashMap<>(config.storeProperties());
+                return f.create(new StoreContext(name, new ArrayList<>(serverNames()), instanceId, config.lease(), props));
             }
         }
-        throw ConfigErrors.problem("stickyfail.store=" + config.store() + " needs a decision store named '" + config.store()
-                + "' on the class path, and none is there");
-    }
-
-    void start() throws SQLException {
-        Decision loaded = store.load();
-        decisionLock.lock();
-        try {
-            decision = loaded;
-        } finally {
-            decisionLock.unlock();
-        }
-        if (loaded != null) {
-            LOG.info("stickyfail[{}] resuming the stored decision: {} at epoch {} (since {}: {})", name, loaded.server(),
-                    loaded.epoch(), loaded.time(), loaded.reason());
-        }
-        LOG.info("stickyfail[{}] starting: servers {} (first is the primary), check={} every {} (fast {}, down {}), "
-                        + "timeout {}, rise {}, fall {}, failback={}, store {}", name, Arrays.toString(servers), config.check(),
-                Durations.format(config.checkInterval()), Durations.format(config.checkFastInterval()),
-                Durations.format(config.checkDownInterval()), Durations.format(config.checkTimeout()), config.rise(),
-                config.fall(), config.failback().value(), store.describe());
-        for (ServerMonitor m : monitors) {
-            m.start();
-        }
-        if (mbean != null) {
-            mbean.register();
-        }
+        throw ConfigErrors.problem("stickyfail.store=" + config.store() + " needs the stickyfail-" + config.store()
+                + " artifact on the class path (it provides the '" + config.store() + "' decision store), and it is not there");
     }
 
     void stop() {
         stopped = true;
+        router.publish(Router.Route.NONE); // first: no connection is handed out from here on
+        router.wakeAll();
+        if (decider != null) {
+            decider.stop(Duration.ofSeconds(5)); // fences every server
+        }
         for (ServerMonitor m : monitors) {
             m.stop();
         }
-        watchdog.shutdownNow();
         if (mbean != null) {
             mbean.unregister();
         }
-        decisionLock.lock();
-        try {
-            int aborted = 0;
-            for (int i = 0; i < servers.length; i++) {
-                aborted += registry.evict(i, new Eviction(name, servers[i], "the group was stopped", null, epoch()));
-            }
-            publish(Route.NONE);
-            if (aborted > 0) {
-                LOG.info("stickyfail[{}] aborted {} connections that were still open", name, aborted);
-            }
-        } finally {
-            decisionLock.unlock();
-        }
-        store.close();
+        closeQuietly();
         LOG.info("stickyfail[{}] stopped", name);
+    }
+
+    private void closeQuietly() {
+        watchdog.shutdownNow();
+        fence.close();
+        try {
+            if (store != null) {
+                store.close();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("stickyfail[{}] closing the decision store failed", name, e);
+        }
+        if (journal != null) {
+            journal.close();
+        }
     }
 
     // ---------------------------------------------------------------- connections
@@ -184,13 +237,13 @@ public final class GroupRuntime implements GroupAdmin {
             if (lastError != null && System.nanoTime() - deadline >= 0) {
                 throw noUsableServer(lastError);
             }
-            Route r = awaitUsable(deadline, lastError);
+            Router.Route r = awaitUsable(deadline, lastError);
             Connection physical;
             try {
-                physical = factory.open(servers[r.index], config.connectTimeout().toMillis());
+                physical = factory.open(servers[r.index()], config.connectTimeout().toMillis());
             } catch (SQLException e) {
                 FailureKind kind = FailureKind.of(e);
-                onConnectionError(r.index, e, kind, true);
+                onConnectionError(r.index(), e, kind, true);
                 if (kind == FailureKind.SERVER) {
                     throw e;
                 }
@@ -205,15 +258,17 @@ public final class GroupRuntime implements GroupAdmin {
                 physical.abort(Runnable::run);
                 throw e;
             }
-            TrackedConnection t = registry.register(this, r.index, physical, autoCommit);
-            Route now = route;
-            if (now.usable && now.index == r.index && !t.isEvicted()) {
+            TrackedConnection t = registry.register(this, r.index(), physical, autoCommit);
+            Router.Route now = router.current();
+            if (now.usable() && now.index() == r.index() && now.epoch() == r.epoch() && !t.isEvicted() && !stopped) {
                 return t;
             }
-            // A switch began while this connection was being opened; it may have swept the registry before this
-            // connection was in it, so this connection must not be handed out.
+            // A switch (or stop) began while this connection was being opened; it may have swept the registry before
+            // this connection was in it, so this connection must not be handed out.
             registry.remove(t);
-            t.evict(new Eviction(name, servers[r.index], "a switch began while it was opening", activeServerAddress(), now.epoch));
+            t.mark(new Eviction(name, servers[r.index()], "a switch began while it was opening", null, now.epoch()));
+            t.cutSocket();
+            t.abortPhysical();
         }
     }
 
@@ -224,48 +279,43 @@ public final class GroupRuntime implements GroupAdmin {
     }
 
     /** The connection factory for a set of Connector/J properties and a database. */
-    public static ConnectionFactory connectionFactory(java.util.Map<String, String> connectorProperties, String database)
+    public static ConnectionFactory connectionFactory(Map<String, String> connectorProperties, String database)
             throws SQLException {
-        PhysicalConnector connector = new PhysicalConnector(connectorProperties);
+        Map<String, String> props = new LinkedHashMap<>(connectorProperties);
+        // our socket factory lets a switch reset the TCP connection; a user's own factory wins (abort() alone then)
+        props.putIfAbsent("socketFactory", FencingSocketFactory.class.getName());
+        PhysicalConnector connector = new PhysicalConnector(props);
         return (server, budget) -> connector.open(server, database, budget);
     }
 
-    private Route awaitUsable(long deadline, SQLException lastError) throws SQLException {
-        Route r = route;
-        if (r.usable) {
+    private Router.Route awaitUsable(long deadline, SQLException lastError) throws SQLException {
+        Router.Route r;
+        try {
+            r = router.awaitUsable(deadline, () -> stopped);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NoUsableServerException("stickyfail[" + name + "]: interrupted while waiting for a usable server", e);
+        }
+        if (r != null) {
             return r;
         }
-        synchronized (routeSignal) {
-            while (!(r = route).usable) {
-                if (stopped) {
-                    throw new NoUsableServerException("stickyfail[" + name + "]: the group was stopped", null);
-                }
-                long remaining = deadline - System.nanoTime();
-                if (remaining <= 0) {
-                    throw noUsableServer(lastError);
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(routeSignal, remaining);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new NoUsableServerException("stickyfail[" + name + "]: interrupted while waiting for a usable server", e);
-                }
-            }
+        if (stopped) {
+            throw new NoUsableServerException("stickyfail[" + name + "]: the group was stopped", null);
         }
-        return r;
+        String refused = decider.refusedWhy();
+        if (refused != null) {
+            throw new UntrustedDecisionException("stickyfail[" + name + "]: no server chosen: " + refused
+                    + ". Switch to the right server (JMX or admin switchTo), or delete the file to start fresh");
+        }
+        throw noUsableServer(lastError);
     }
 
-    private void awaitChange(Route seen, long until) throws SQLException {
-        synchronized (routeSignal) {
-            long remaining;
-            while (route == seen && !stopped && (remaining = until - System.nanoTime()) > 0) {
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(routeSignal, remaining);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new NoUsableServerException("stickyfail[" + name + "]: interrupted while waiting for a usable server", e);
-                }
-            }
+    private void awaitChange(Router.Route seen, long until) throws SQLException {
+        try {
+            router.awaitChange(seen, until, () -> stopped);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NoUsableServerException("stickyfail[" + name + "]: interrupted while waiting for a usable server", e);
         }
     }
 
@@ -278,7 +328,7 @@ public final class GroupRuntime implements GroupAdmin {
             }
             sb.append(describeServer(i));
         }
-        Decision d = decision;
+        Decision d = decider.decision();
         sb.append(d == null ? "; no decision yet" : "; decision: " + d.server() + " at epoch " + d.epoch());
         if (lastError != null) {
             sb.append("; last connection attempt: ").append(ServerMonitor.describe(lastError));
@@ -286,14 +336,14 @@ public final class GroupRuntime implements GroupAdmin {
         return new NoUsableServerException(sb.toString(), lastError);
     }
 
-    private String describeServer(int i) {
+    String describeServer(int i) {
         ServerMonitor m = monitors[i];
         ProbeResult last = m.lastResult();
         return servers[i] + " " + m.state() + (m.adminState() == AdminState.READY ? "" : "/" + m.adminState())
                 + (last == null ? " (no probe answered yet)" : " (last probe " + last.outcome() + ": " + last.detail() + ")");
     }
 
-    /** An error on an application connection, or on an attempt to open one. */
+    /** An error on an application connection, or on an attempt to open one. Runs on the application's thread. */
     void onConnectionError(int index, SQLException error, FailureKind kind, boolean connect) {
         boolean counted = config.observe() && kind != FailureKind.SERVER && !stopped
                 && monitors[index].reportPassiveFailure(error);
@@ -309,12 +359,10 @@ public final class GroupRuntime implements GroupAdmin {
     }
 
     void onLeakedConnection(TrackedConnection t) {
-        LOG.warn("stickyfail[{}] a connection to {} was garbage-collected without close(); closed it", name, t.server());
+        LOG.warn("stickyfail[{}] a connection to {} was garbage-collected without close(); aborted it", name, t.server());
     }
 
-    // ---------------------------------------------------------------- the decision
-
-    /** Feeds health changes into the decision. Called with the monitor's lock held, so per server in order. */
+    /** Hands health to the decider; called with the monitor's lock held, so only queues. */
     private final class MonitorObserver implements ServerMonitor.Observer {
         @Override
         public void onProbe(ServerMonitor m, ProbeResult result, Duration latency) {
@@ -328,163 +376,40 @@ public final class GroupRuntime implements GroupAdmin {
             } else {
                 LOG.debug("stickyfail[{}] {} is {} (was {}): {}", name, m.server(), to, from, cause);
             }
-            events.serverState(new ServerStateEvent(name, m.server(), from, to, cause));
-            decisionLock.lock();
-            try {
-                if (stopped) {
-                    return;
-                }
-                reconsider(m.server() + " marked " + to + " (" + cause + ")");
-                if (to == ServerState.DOWN && config.onMarkedDown() == OnMarkedDown.SHUTDOWN_SESSIONS) {
-                    evictServer(m.index(), m.server() + " was marked down (" + cause + ")");
-                }
-            } finally {
-                decisionLock.unlock();
+            Decider d = decider;
+            if (d != null) {
+                d.healthChanged(m.index(), from, to, cause);
             }
         }
     }
 
-    /** Decides again from the servers' states. Must hold decisionLock. */
-    private void reconsider(String cause) {
-        Decision d = decision;
-        if (d == null) {
-            int target = initialTarget();
-            if (target >= 0) {
-                switchTo(target, "first decision: " + servers[target] + " is the first server up");
-            }
-            return;
-        }
-        int current = indexOf(d.server());
-        ServerMonitor m = monitors[current];
-        boolean mustLeave = m.adminState() == AdminState.MAINT
-                || (m.state() != ServerState.UNKNOWN && !m.state().isUp());
-        if (mustLeave) {
-            int target = firstEligible(current);
-            if (target >= 0) {
-                switchTo(target, cause);
-                return;
-            }
-        } else if (config.failback() == FailbackPolicy.PRIMARY_UP && m.state().isUp()) {
-            int best = firstEligible(-1);
-            if (best >= 0 && best < current) {
-                switchTo(best, "failback (stickyfail.failback=primary-up): " + servers[best] + " is up again");
-                return;
-            }
-        }
-        publish(currentRoute());
+    // ---------------------------------------------------------------- what the parts share
+
+    ServerAddress[] serverArray() {
+        return servers;
     }
 
-    /** The first server in priority order that is up, or -1 if none is; -2 while an earlier server has not answered yet. */
-    private int initialTarget() {
-        for (int i = 0; i < servers.length; i++) {
-            ServerMonitor m = monitors[i];
-            if (m.adminState() != AdminState.READY) {
-                continue;
-            }
-            if (m.state() == ServerState.UNKNOWN) {
-                return -2;
-            }
-            if (m.state().isUp()) {
-                return i;
-            }
-        }
-        return -1;
+    Set<String> serverNames() {
+        return serverNames;
     }
 
-    private int firstEligible(int except) {
-        for (int i = 0; i < servers.length; i++) {
-            if (i != except && monitors[i].isEligible()) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** Makes {@code target} the active server. Must hold decisionLock. */
-    private void switchTo(int target, String reason) {
-        long start = System.nanoTime();
-        Decision previous = decision;
-        Decision next = Decision.next(previous, servers[target].toString(), reason);
-        publish(new Route(-1, previous == null ? 0 : previous.epoch(), false)); // no connection handed out from here on
-        try {
-            if (!store.compareAndSet(previous, next)) {
-                LOG.warn("stickyfail[{}] the stored decision changed under this instance; not switching to {}", name, servers[target]);
-                publish(currentRoute());
-                return;
-            }
-        } catch (SQLException e) {
-            LOG.error("stickyfail[{}] cannot store the switch to {}: {}; staying put", name, servers[target], e.getMessage());
-            publish(currentRoute());
-            return;
-        }
-        decision = next;
-        events.switchStarting(new dev.stickyfail.event.SwitchStartingEvent(name,
-                previous == null ? null : servers[indexOf(previous.server())], servers[target], next.epoch(),
-                previous == null ? dev.stickyfail.event.SwitchReason.INITIAL : dev.stickyfail.event.SwitchReason.MARKED_DOWN, reason));
-        int evicted = 0;
-        for (int i = 0; i < servers.length; i++) {
-            if (i != target) {
-                evicted += evictServer(i, "switch to " + servers[target] + ": " + reason);
-            }
-        }
-        publish(currentRoute());
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
-        ServerAddress from = previous == null ? null : servers[indexOf(previous.server())];
-        LOG.info("stickyfail[{}] switched {} -> {} (epoch {}) in {} ms, {} connections aborted: {}", name,
-                from == null ? "(none)" : from, servers[target], next.epoch(), took.toMillis(), evicted, reason);
-        events.switched(new SwitchEvent(name, from, servers[target], next.epoch(), reason, took, evicted,
-                previous == null ? dev.stickyfail.event.SwitchReason.INITIAL : dev.stickyfail.event.SwitchReason.MARKED_DOWN, took));
-    }
-
-    /** Aborts every connection to one server. Must hold decisionLock. @return how many were aborted */
-    private int evictServer(int index, String why) {
-        long start = System.nanoTime();
-        Decision d = decision;
-        ServerAddress active = activeServerAddress();
-        // a server evicted while it is still the decision's server (nothing else is up) is no "active server" to name
-        int n = registry.evict(index, new Eviction(name, servers[index], why, servers[index].equals(active) ? null : active,
-                d == null ? 0 : d.epoch()));
-        if (n > 0) {
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            LOG.info("stickyfail[{}] aborted {} connections to {} in {} ms: {}", name, n, servers[index], took.toMillis(), why);
-            events.evicted(new EvictionEvent(name, servers[index], why, n, took));
-        }
-        return n;
-    }
-
-    private Route currentRoute() {
-        Decision d = decision;
-        if (d == null) {
-            return Route.NONE;
-        }
-        int i = indexOf(d.server());
-        ServerMonitor m = monitors[i];
-        return new Route(i, d.epoch(), !stopped && m.state().isUp() && m.adminState() != AdminState.MAINT);
-    }
-
-    private void publish(Route r) {
-        if (r.equals(route)) {
-            return;
-        }
-        route = r;
-        synchronized (routeSignal) {
-            routeSignal.notifyAll();
-        }
-    }
-
-    private int indexOf(String server) {
+    /** @return the index of the server of that {@code host:port} name, or -1 */
+    int indexOf(String server) {
         for (int i = 0; i < servers.length; i++) {
             if (servers[i].toString().equals(server)) {
                 return i;
             }
         }
-        throw new IllegalArgumentException("stickyfail[" + name + "]: no server " + server + " in this group; servers are "
-                + Arrays.toString(servers));
+        return -1;
     }
 
-    private ServerAddress activeServerAddress() {
-        Decision d = decision;
-        return d == null ? null : servers[indexOf(d.server())];
+    private int requireIndex(String server) {
+        int i = server == null ? -1 : indexOf(server);
+        if (i < 0) {
+            throw new IllegalArgumentException("stickyfail[" + name + "]: no server " + server + " in this group; servers are "
+                    + Arrays.toString(servers));
+        }
+        return i;
     }
 
     // ---------------------------------------------------------------- admin
@@ -510,27 +435,51 @@ public final class GroupRuntime implements GroupAdmin {
         return registry;
     }
 
+    String instanceIdentity() {
+        return instanceId;
+    }
+
     @Override
     public Optional<String> activeServer() {
         return Optional.ofNullable(activeServerName());
     }
 
     String activeServerName() {
-        Decision d = decision;
+        Decider dec = decider;
+        Decision d = dec == null ? null : dec.decision();
         return d == null ? null : d.server();
     }
 
     @Override
-    public Optional<dev.stickyfail.admin.DecisionInfo> decision() {
-        Decision d = decision;
-        return d == null ? Optional.empty()
-                : Optional.of(new dev.stickyfail.admin.DecisionInfo(d.server(), d.epoch(), "", d.time(), d.reason(), true));
+    public long epoch() {
+        Decider dec = decider;
+        Decision d = dec == null ? null : dec.decision();
+        return d == null ? 0 : d.epoch();
     }
 
     @Override
-    public long epoch() {
-        Decision d = decision;
-        return d == null ? 0 : d.epoch();
+    public Optional<DecisionInfo> decision() {
+        Decider dec = decider;
+        Decision d = dec == null ? null : dec.decision();
+        return d == null ? Optional.empty() : Optional.of(new DecisionInfo(d.server(), d.epoch(), d.decidedBy(),
+                d.decidedAt(), d.reason(), decisionPersisted()));
+    }
+
+    /** Whether the decision in force is durable (false after a failed state-file write, until a retry succeeds). */
+    public boolean decisionPersisted() {
+        DecisionJournal j = journal;
+        return j == null || j.persisted();
+    }
+
+    /** Why no server is chosen (an untrusted state file), or {@code null}. */
+    public String refusedWhy() {
+        Decider dec = decider;
+        return dec == null ? null : dec.refusedWhy();
+    }
+
+    String storeDescription() {
+        BoundedStore s = store;
+        return s == null ? "" : s.describe() + ", " + journal.describe();
     }
 
     @Override
@@ -551,22 +500,9 @@ public final class GroupRuntime implements GroupAdmin {
 
     @Override
     public void switchTo(String server) {
-        int target = indexOf(server);
-        decisionLock.lock();
-        try {
-            ServerMonitor m = monitors[target];
-            if (!m.isEligible()) {
-                throw new IllegalStateException("stickyfail[" + name + "]: cannot switch to " + describeServer(target)
-                        + "; the target must be up and ready");
-            }
-            if (server.equals(activeServerName()) && route.usable) {
-                LOG.info("stickyfail[{}] switchTo({}): already the active server", name, server);
-                return;
-            }
-            switchTo(target, "admin switchTo(" + server + ")");
-        } finally {
-            decisionLock.unlock();
-        }
+        int target = requireIndex(server);
+        running("switchTo(" + server + ")");
+        decider.command("switchTo(" + server + ")", () -> decider.adminSwitch(target), adminWait());
     }
 
     @Override
@@ -585,19 +521,19 @@ public final class GroupRuntime implements GroupAdmin {
     }
 
     private void setAdminState(String server, AdminState state) {
-        int index = indexOf(server);
-        decisionLock.lock();
-        try {
-            AdminState before = monitors[index].setAdminState(state);
-            if (before == state) {
-                return;
-            }
-            LOG.info("stickyfail[{}] {} set to {} (was {})", name, server, state, before);
-            events.adminState(new AdminStateEvent(name, servers[index], before, state));
-            reconsider(server + " set to " + state + " by an operator");
-        } finally {
-            decisionLock.unlock();
+        int index = requireIndex(server);
+        running("set " + server + " to " + state);
+        decider.command("set " + server + " to " + state, () -> decider.adminState(index, state), adminWait());
+    }
+
+    private void running(String what) {
+        if (stopped) {
+            throw new IllegalStateException("stickyfail[" + name + "]: the group is stopped; " + what + " refused");
         }
+    }
+
+    private Duration adminWait() {
+        return config.failoverTimeout().plus(config.lease()).plusSeconds(10);
     }
 
     @Override

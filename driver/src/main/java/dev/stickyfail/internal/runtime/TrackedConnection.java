@@ -1,5 +1,8 @@
 package dev.stickyfail.internal.runtime;
 
+import com.mysql.cj.jdbc.ConnectionImpl;
+import com.mysql.cj.protocol.ServerSession;
+import com.mysql.cj.protocol.SocketFactory;
 import dev.stickyfail.CommitOutcomeUnknownException;
 import dev.stickyfail.config.ServerAddress;
 import dev.stickyfail.probe.FailureKind;
@@ -9,15 +12,16 @@ import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.concurrent.Executor;
 
 /**
  * One live physical connection, as the group's registry knows it. The application holds a wrapper that points here;
  * the registry holds this and never the wrapper, so a wrapper the application forgets to close can still be
- * collected, and its physical connection is then closed and unregistered (see {@link #watch}).
+ * collected, and its physical connection is then aborted and unregistered (see {@link #watch}).
  *
- * <p>This is also the single place that decides what an error on the connection means: an aborted connection
- * answers {@code 08S01} (or {@code 08007} for a commit in flight) naming the server, the reason, the active server
- * and the epoch; a communication error is reported to the group as a passive failure.
+ * <p>This is also the single place that decides what an error on the connection means: {@code 08S01} when nothing of
+ * it can have committed, {@code 08007} when something that may commit was in flight (judged from the server's own
+ * session state, see {@link CommitRisk}); a communication error is reported to the group as a passive failure.
  */
 public final class TrackedConnection {
 
@@ -27,6 +31,8 @@ public final class TrackedConnection {
         return t;
     });
     private static final VarHandle EVICTION;
+    private static final int SERVER_STATUS_IN_TRANS = 1;
+    private static final int SERVER_STATUS_AUTOCOMMIT = 2;
 
     static {
         try {
@@ -39,9 +45,13 @@ public final class TrackedConnection {
     private final GroupRuntime runtime;
     private final int serverIndex;
     private final Connection physical;
+    /** Connector/J's view of the session's server status flags; {@code null} if this is not Connector/J's own class. */
+    private final ServerSession serverSession;
+    /** The TCP socket's owner, so a switch can reset it; {@code null} with a user-supplied socketFactory. */
+    private final FencingSocketFactory socket;
     private volatile Eviction eviction;
     private volatile Cleaner.Cleanable cleanable;
-    /** As set through {@code Connection.setAutoCommit}; read only when an error needs translating. */
+    /** As set through {@code Connection.setAutoCommit}; used only when the server's own flags are not available. */
     private volatile boolean autoCommit;
 
     TrackedConnection(GroupRuntime runtime, int serverIndex, Connection physical, boolean autoCommit) {
@@ -49,6 +59,19 @@ public final class TrackedConnection {
         this.serverIndex = serverIndex;
         this.physical = physical;
         this.autoCommit = autoCommit;
+        ServerSession ss = null;
+        FencingSocketFactory sf = null;
+        if (physical instanceof ConnectionImpl impl) {
+            try {
+                ss = impl.getSession().getServerSession();
+                SocketFactory f = impl.getSession().getProtocol().getSocketConnection().getSocketFactory();
+                sf = f instanceof FencingSocketFactory fsf ? fsf : null;
+            } catch (RuntimeException e) {
+                // another Connector/J layout: fall back to the local autocommit flag and abort() alone
+            }
+        }
+        this.serverSession = ss;
+        this.socket = sf;
     }
 
     /** The application changed the autocommit mode (successfully). */
@@ -56,7 +79,7 @@ public final class TrackedConnection {
         this.autoCommit = autoCommit;
     }
 
-    /** Closes and unregisters the physical connection if {@code wrapper} becomes unreachable without being closed. */
+    /** Aborts and unregisters the physical connection if {@code wrapper} becomes unreachable without being closed. */
     public void watch(Object wrapper) {
         cleanable = CLEANER.register(wrapper, new Leaked(this));
     }
@@ -90,7 +113,7 @@ public final class TrackedConnection {
         return eviction != null;
     }
 
-    /** What the application sees for an error on this connection. */
+    /** What the application sees for an error of an operation that cannot commit anything. */
     public SQLException translate(SQLException error) {
         Eviction e = eviction;
         if (e != null) {
@@ -109,13 +132,55 @@ public final class TrackedConnection {
     }
 
     /**
-     * As {@link #translate}, for an error thrown by a statement execution that may change data. In autocommit mode
-     * the statement is its own commit: if the connection was aborted or broke while it may have been in flight, its
-     * outcome is unknown ({@code 08007}); a hung server executes what it had received when it wakes up. Inside a
-     * transaction the transaction cannot commit any more, so {@code 08S01} stands.
+     * The session's server status flags as the last OK packet left them (autocommit, in transaction), read before a
+     * statement runs; -1 when not known. A plain field read in Connector/J.
      */
-    public SQLException translateWrite(SQLException error) {
-        return autoCommit ? unknownOutcome(error, "a statement in autocommit mode") : translate(error);
+    public int sessionStatus() {
+        ServerSession ss = serverSession;
+        return ss == null ? -1 : ss.getStatusFlags();
+    }
+
+    /**
+     * As {@link #translate}, for an error thrown while executing {@code sql} ({@code null} when not known): when the
+     * connection was aborted or broke and the statement may have committed, {@code 08007}.
+     *
+     * @param status {@link #sessionStatus()} read before the statement ran
+     */
+    public SQLException translateExecution(SQLException error, String sql, int status) {
+        if (eviction == null && FailureKind.of(error) == FailureKind.SERVER) {
+            return error; // the server answered: it did not commit this
+        }
+        boolean autocommitNow;
+        boolean inTransaction;
+        if (status >= 0) {
+            autocommitNow = (status & SERVER_STATUS_AUTOCOMMIT) != 0;
+            inTransaction = (status & SERVER_STATUS_IN_TRANS) != 0;
+        } else {
+            autocommitNow = autoCommit;
+            inTransaction = false;
+        }
+        if (CommitRisk.mayHaveCommitted(sql, autocommitNow, inTransaction)) {
+            return unknownOutcome(error, describe(sql, autocommitNow));
+        }
+        return translate(error);
+    }
+
+    /**
+     * As {@link #translateExecution}, for a batch: in autocommit mode every statement of it commits on its own; in a
+     * transaction only one that commits implicitly ({@code commitsImplicitly}) can.
+     */
+    public SQLException translateBatch(SQLException error, boolean commitsImplicitly, int status) {
+        return translateExecution(error, commitsImplicitly ? "COMMIT /* batch */" : "INSERT /* batch */", status);
+    }
+
+    /** Whether {@code sql} commits an open transaction (DDL, {@code COMMIT}, {@code BEGIN}, a {@code CALL}...). */
+    public static boolean commitsImplicitly(String sql) {
+        return CommitRisk.mayHaveCommitted(sql, false, true);
+    }
+
+    private static String describe(String sql, boolean autocommit) {
+        String kind = sql == null || sql.endsWith("/* batch */") ? "a batch" : "a " + CommitRisk.firstKeyword(sql) + " statement";
+        return kind + (autocommit ? " in autocommit mode" : " that commits implicitly");
     }
 
     private SQLException unknownOutcome(SQLException error, String inFlight) {
@@ -134,24 +199,53 @@ public final class TrackedConnection {
     }
 
     /**
-     * Marks the connection aborted, then aborts it: in-use connections are interrupted, idle ones closed. The mark
-     * comes first so that whatever the abort makes a running statement throw is reported as this eviction.
+     * Marks the connection unusable; from here on no statement starts on it, and whatever the abort makes a running
+     * statement throw is reported as this eviction.
      *
-     * @return whether this call evicted it (false when it already was)
+     * @return whether this call marked it (false when it already was)
      */
-    boolean evict(Eviction why) {
-        if (!EVICTION.compareAndSet(this, null, why)) {
-            return false;
+    boolean mark(Eviction why) {
+        return EVICTION.compareAndSet(this, null, why);
+    }
+
+    /** Resets the TCP connection (never blocks), so nothing more reaches the server and a blocked writer is freed. */
+    void cutSocket() {
+        FencingSocketFactory s = socket;
+        if (s != null) {
+            s.cut();
         }
+    }
+
+    /** Connector/J's abort; may block on a lock a stuck thread holds, so the fence runs it on its own thread. */
+    void abortPhysical() {
         try {
             physical.abort(Runnable::run);
         } catch (SQLException | RuntimeException ignored) {
             // already closed or broken: either way it carries no more traffic
         }
-        return true;
     }
 
-    /** The application closed the connection (or aborted it itself). */
+    /**
+     * The application aborts the connection ({@code Connection.abort(executor)}): marked first, so no statement runs
+     * between now and the moment the executor gets to it, and unregistered when the abort has run.
+     */
+    public void abortedByApplication(Executor executor) throws SQLException {
+        mark(new Eviction(runtime.name(), server(), "aborted by the application", null, runtime.epoch()));
+        try {
+            physical.abort(command -> executor.execute(() -> {
+                try {
+                    command.run();
+                } finally {
+                    closed();
+                }
+            }));
+        } catch (SQLException | RuntimeException e) {
+            closed();
+            throw e;
+        }
+    }
+
+    /** The application closed the connection (or its abort has run). */
     public void closed() {
         runtime.registry().remove(this);
         Cleaner.Cleanable c = cleanable;
@@ -172,11 +266,9 @@ public final class TrackedConnection {
         public void run() {
             if (tracked.runtime.registry().remove(tracked)) {
                 tracked.runtime.onLeakedConnection(tracked);
-                try {
-                    tracked.physical.close();
-                } catch (SQLException | RuntimeException ignored) {
-                    // it was abandoned; closing is best effort
-                }
+                // abort, not close: close() sends a ROLLBACK, which on a hung server would block the JVM's only cleaner thread
+                tracked.cutSocket();
+                tracked.abortPhysical();
             }
         }
     }

@@ -79,6 +79,14 @@ class HealthTest {
     }
 
     @Test
+    void beforeItsFirstPassAServerThatAnswersWithErrorsIsMarkedDownAfterFallOfThem() {
+        assertThat(run(Health.initial(), SERVER_ERROR, SERVER_ERROR).state()).isEqualTo(ServerState.UNKNOWN);
+        assertThat(run(Health.initial(), SERVER_ERROR, SERVER_ERROR, SERVER_ERROR).state()).isEqualTo(ServerState.DOWN);
+        assertThat(run(Health.initial(), SERVER_ERROR, FAIL, SERVER_ERROR).state()).isEqualTo(ServerState.DOWN);
+        assertThat(run(Health.initial(), SERVER_ERROR, PASS).state()).isEqualTo(ServerState.UP);
+    }
+
+    @Test
     void riseAndFallOfOneActAtOnce() {
         assertThat(Health.initial().next(PASS, 1, 1).next(FAIL, 1, 1).state()).isEqualTo(ServerState.DOWN);
         assertThat(Health.initial().next(REFUSED, 1, 1).next(PASS, 1, 1).state()).isEqualTo(ServerState.UP);

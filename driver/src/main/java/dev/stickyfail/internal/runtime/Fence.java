@@ -1,0 +1,80 @@
+package dev.stickyfail.internal.runtime;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Fences a server: every connection to it is marked unusable first (that alone stops new statements), its TCP
+ * connection is reset (which frees a thread blocked writing to a frozen server and drops bytes still queued for it),
+ * and Connector/J's {@code abort()} runs on the fence's own threads, waited for at most {@code abortWait}. A switch
+ * therefore never hangs on a hung server.
+ */
+final class Fence {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Fence.class);
+
+    private final String group;
+    private final ConnectionRegistry registry;
+    private final Duration abortWait;
+    private final ExecutorService aborter;
+
+    Fence(String group, ConnectionRegistry registry, Duration abortWait) {
+        this.group = group;
+        this.registry = registry;
+        this.abortWait = abortWait;
+        AtomicInteger n = new AtomicInteger();
+        this.aborter = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "stickyfail-fence[" + group + "]-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** @return how many connections this call fenced */
+    int fence(int server, Eviction why) {
+        List<TrackedConnection> marked = registry.mark(server, why);
+        if (marked.isEmpty()) {
+            return 0;
+        }
+        for (TrackedConnection t : marked) {
+            t.cutSocket();
+        }
+        CountDownLatch done = new CountDownLatch(marked.size());
+        for (TrackedConnection t : marked) {
+            try {
+                aborter.execute(() -> {
+                    try {
+                        t.abortPhysical();
+                    } finally {
+                        done.countDown();
+                    }
+                });
+            } catch (RuntimeException e) { // rejected after close()
+                done.countDown();
+            }
+        }
+        try {
+            if (!done.await(abortWait.toNanos(), TimeUnit.NANOSECONDS)) {
+                LOG.warn("stickyfail[{}] {} of {} aborted connections to {} are still closing after {} ms; their sockets "
+                                + "are reset and they are marked unusable, so the switch goes on", group, done.getCount(),
+                        marked.size(), why.server(), abortWait.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return marked.size();
+    }
+
+    void close() {
+        aborter.shutdown();
+    }
+}
