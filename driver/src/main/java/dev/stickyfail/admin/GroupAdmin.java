@@ -23,6 +23,9 @@ public interface GroupAdmin {
     /** The decision (active server, epoch, who made it, when, why, whether it is durable), or empty before the first. */
     Optional<DecisionInfo> decision();
 
+    /** How this instance stands with the decision store: lease, reachability. */
+    CoordinationInfo coordination();
+
     /** Every server in priority order. */
     List<ServerInfo> servers();
 

@@ -25,6 +25,15 @@ public interface StickyFailGroupMXBean {
     /** Where the decision lives, e.g. {@code local, state file /var/lib/app/stickyfail.state}. */
     String getStore();
 
+    /** Whether this instance trusts the decision now (with a shared store: its lease is current). */
+    boolean isLeaseHeld();
+
+    /** With a shared store: milliseconds left on the lease (negative once expired); otherwise Long.MAX_VALUE. */
+    long getLeaseRemainingMillis();
+
+    /** The decision store's last error while the decision was unconfirmed, or an empty string. */
+    String getLastStoreError();
+
     /** Why the group refuses to choose a server (an untrusted state file), or an empty string. */
     String getRefusedReason();
 

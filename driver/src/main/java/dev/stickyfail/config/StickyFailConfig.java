@@ -79,7 +79,7 @@ public final class StickyFailConfig {
         this.stateFile = v.path(StickyFailProperty.STATE_FILE);
         this.stateFileUnusableFreshStart = "fresh-start".equals(
                 v.choice(StickyFailProperty.STATE_FILE_UNUSABLE, new String[] {"refuse", "fresh-start"}, x -> x));
-        this.store = v.choice(StickyFailProperty.STORE, new String[] {"local", "hazelcast"}, s -> s);
+        this.store = v.storeName();
         this.jmx = v.bool(StickyFailProperty.JMX);
         this.lease = v.positiveDuration(StickyFailProperty.LEASE);
         for (String key : storeProps.keySet()) {
@@ -245,6 +245,16 @@ public final class StickyFailConfig {
             }
             throw ConfigErrors.invalid(p.key(), raw(p), "one of "
                     + Arrays.stream(options).map(name).collect(Collectors.joining(", ")));
+        }
+
+        /** local, hazelcast, or the name of another store registered through the DecisionStoreFactory service. */
+        String storeName() throws SQLException {
+            String value = raw(StickyFailProperty.STORE).trim().toLowerCase(Locale.ROOT);
+            if (!value.matches("[a-z][a-z0-9-]*")) {
+                throw ConfigErrors.invalid(StickyFailProperty.STORE.key(), raw(StickyFailProperty.STORE),
+                        "local, hazelcast, or the name of a store registered through the dev.stickyfail.store.DecisionStoreFactory service");
+            }
+            return value;
         }
 
         String check() throws SQLException {

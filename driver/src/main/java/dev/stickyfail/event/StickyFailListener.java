@@ -39,6 +39,10 @@ public interface StickyFailListener {
     default void onEviction(EvictionEvent event) {
     }
 
+    /** With a shared store: this instance lost its lease on the decision (fails closed), or holds it again. */
+    default void onLease(LeaseEvent event) {
+    }
+
     /** The decision became durable again, or stopped being durable (a state file that cannot be written). */
     default void onDecisionPersistence(DecisionPersistenceEvent event) {
     }

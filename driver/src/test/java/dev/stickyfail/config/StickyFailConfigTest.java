@@ -89,7 +89,7 @@ class StickyFailConfigTest {
             "jdbc:stickyfail:mysql://a,b/db?stickyfail.observe=maybe           | stickyfail.observe | 'maybe' | true or false",
             "jdbc:stickyfail:mysql://a,b/db?stickyfail.check=ldap              | stickyfail.check | 'ldap' | mysql, tcp, sql, galera, replica",
             "jdbc:stickyfail:mysql://a,b/db?stickyfail.check=sql               | stickyfail.checkSql | '' | because stickyfail.check=sql",
-            "jdbc:stickyfail:mysql://a,b/db?stickyfail.store=redis             | stickyfail.store | 'redis' | local, hazelcast",
+            "jdbc:stickyfail:mysql://a,b/db?stickyfail.store=9redis            | stickyfail.store | '9redis' | local, hazelcast",
             "jdbc:stickyfail:mysql://a:99999,b/db                              | port | '99999' | host[:port]",
             "jdbc:stickyfail:mysql://a:x,b/db                                  | port | 'x' | host[:port]",
             "jdbc:stickyfail:mysql://a,,b/db                                   | host | '' | the host list has an empty entry",

@@ -48,7 +48,8 @@ class LargeWriteFenceTest {
 
     @Test
     void aFrozenServerWithALargeWriteInFlightIsLeftInTheUsualTimeOverTls() throws Exception {
-        try (ServerGroup tls = ServerGroup.start(GroupOptions.builder().size(2).serverArg("--ssl").build())) {
+        try (ServerGroup tls = ServerGroup.start(GroupOptions.builder().size(2).serverArg("--ssl")
+                .startTimeout(Duration.ofSeconds(240)).build())) {
             // a TLS login takes longer than the default 300 ms probe budget on a loaded machine
             frozenWithLargeWriteInFlight(tls, "large-write-tls", "sslMode=REQUIRED&stickyfail.checkTimeout=1s");
         }

@@ -38,14 +38,14 @@ final class ConnectionRegistry {
      * Marks every connection to {@code server} unusable (from here on no statement starts on them) and takes them out
      * of the registry. Never blocks.
      *
-     * @return the connections this call marked, for the fence to cut and abort
+     * @return every connection taken out, for the fence to cut and abort: also those already marked (a statement saw
+     *         the lease run out) but still open
      */
     List<TrackedConnection> mark(int server, Eviction why) {
         List<TrackedConnection> marked = new ArrayList<>();
         for (TrackedConnection t : byServer[server]) {
-            if (t.mark(why)) {
-                marked.add(t);
-            }
+            t.mark(why);
+            marked.add(t);
             byServer[server].remove(t);
         }
         return marked;

@@ -48,7 +48,11 @@ final class Decider {
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     /** What the decider is told. */
-    sealed interface Input permits HealthChanged, Command, Stop {
+    sealed interface Input permits HealthChanged, Command, Hint, Stop {
+    }
+
+    /** The shared store says the decision may have changed: confirm now rather than at the next poll. */
+    record Hint() implements Input {
     }
 
     /** A server's health state changed; {@code atNanos} is when it was seen. */
@@ -72,6 +76,8 @@ final class Decider {
     private final Fence fence;
     private final DecisionJournal journal;
     private final BoundedStore store;
+    private final Lease lease;
+    private final long confirmEveryNanos;
     private final String instanceId;
     private final BlockingQueue<Input> inbox = new LinkedBlockingQueue<>();
     private final Thread thread;
@@ -85,9 +91,12 @@ final class Decider {
     private long retryAt = Long.MAX_VALUE;
     private long backoff = MIN_BACKOFF_NANOS;
     private long nextTick;
+    private long nextConfirm;
+    private boolean leaseLost;
+    private volatile String lastStoreError;
 
     Decider(GroupRuntime group, ServerMonitor[] monitors, EventDispatcher events, Router router, Fence fence,
-            DecisionJournal journal, BoundedStore store, String instanceId, Decision local, long epochFloor,
+            DecisionJournal journal, BoundedStore store, Lease lease, String instanceId, Decision local, long epochFloor,
             String refusedWhy) {
         this.group = group;
         this.name = group.name();
@@ -99,6 +108,9 @@ final class Decider {
         this.fence = fence;
         this.journal = journal;
         this.store = store;
+        this.lease = lease;
+        // confirm often enough that a lost read or two still leaves time, and that a switch is seen quickly
+        this.confirmEveryNanos = Math.min(lease.leaseNanos() / 4, TimeUnit.MILLISECONDS.toNanos(250));
         this.instanceId = instanceId;
         this.local = local;
         this.epochFloor = epochFloor;
@@ -108,6 +120,9 @@ final class Decider {
     }
 
     void start() {
+        if (lease.enabled()) {
+            store.store().onChange(() -> inbox.add(new Hint()));
+        }
         thread.start();
     }
 
@@ -172,6 +187,11 @@ final class Decider {
         return Thread.currentThread() == thread;
     }
 
+    /** The shared store's last error while the lease is not held, or {@code null}. */
+    String lastStoreError() {
+        return lastStoreError;
+    }
+
     // ---------------------------------------------------------------- the loop
 
     private void run() {
@@ -182,6 +202,9 @@ final class Decider {
             try {
                 long now = System.nanoTime();
                 long until = Math.min(nextTick, retryAt);
+                if (lease.enabled() && storeStarted) {
+                    until = Math.min(until, nextConfirm);
+                }
                 in = inbox.poll(Math.max(0, until - now), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 continue; // only Stop ends the loop
@@ -203,6 +226,12 @@ final class Decider {
                 if (now - nextTick >= 0) {
                     nextTick = now + TICK_NANOS;
                     tick();
+                }
+                if (lease.enabled() && storeStarted) {
+                    if (in instanceof Hint || System.nanoTime() - nextConfirm >= 0) {
+                        confirm();
+                    }
+                    checkLease();
                 }
             } catch (Throwable t) {
                 // Nothing may wedge the group: route to whatever the decision says, and keep deciding.
@@ -244,8 +273,11 @@ final class Decider {
 
     private void startStore() {
         try {
+            long sent = System.nanoTime();
             Decision start = store.start(local);
             storeStarted = true;
+            lease.confirmed(sent);
+            nextConfirm = System.nanoTime() + confirmEveryNanos;
             if (start != null && group.indexOf(start.server()) < 0) {
                 throw new IllegalStateException("the store's decision names " + start.server()
                         + ", which is not one of this group's servers " + group.serverNames()
@@ -262,10 +294,95 @@ final class Decider {
                         decision.server(), decision.epoch(), decision.decidedAt(),
                         decision.decidedBy().isEmpty() ? "an earlier run" : decision.decidedBy(), decision.reason());
             }
+            if (decision != null && lease.enabled()) {
+                awaitAcknowledgements(decision.epoch(), System.nanoTime());
+            }
             reconsider("start", System.nanoTime());
         } catch (Throwable t) {
+            lastStoreError = t.toString();
             LOG.warn("stickyfail[{}] cannot reach the decision store {} yet ({}); retrying", name, store.describe(),
                     t.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------- the lease (shared stores)
+
+    /** Reads the shared decision: renews the lease from when the read was sent, and adopts a newer decision. */
+    private void confirm() {
+        nextConfirm = System.nanoTime() + confirmEveryNanos;
+        long sent = System.nanoTime();
+        Decision d;
+        try {
+            d = store.read();
+        } catch (Throwable t) {
+            lastStoreError = t.toString();
+            return;
+        }
+        if (d != null && group.indexOf(d.server()) < 0) {
+            lease.revoke();
+            lastStoreError = "the shared decision names " + d.server() + ", which is not one of this group's servers "
+                    + group.serverNames() + " (another group with the same name, or a misconfigured URL): not followed";
+            LOG.error("stickyfail[{}] {}", name, lastStoreError);
+            return;
+        }
+        lease.confirmed(sent);
+        lastStoreError = null;
+        if (d != null && d.isNewerThan(decision)) {
+            LOG.info("stickyfail[{}] another instance switched to {} (epoch {}, decided by {}: {}); following", name,
+                    d.server(), d.epoch(), d.decidedBy(), d.reason());
+            apply(d, SwitchReason.REMOTE, d.reason(), sent);
+        }
+        if (leaseLost && !lease.expired()) {
+            leaseLost = false;
+            LOG.info("stickyfail[{}] the shared decision is confirmed again ({} at epoch {}); routing resumes", name,
+                    decision == null ? "none" : decision.server(), decision == null ? 0 : decision.epoch());
+            events.lease(new dev.stickyfail.event.LeaseEvent(name, true, store.describe(), "confirmed again"));
+            reconsider("lease confirmed again", System.nanoTime());
+        }
+    }
+
+    /** Once the lease has run out: stop routing and fence every server (fail closed) until it is confirmed again. */
+    private void checkLease() {
+        if (leaseLost || !lease.expired()) {
+            return;
+        }
+        leaseLost = true;
+        String why = "the shared decision could not be confirmed with " + store.describe() + " for "
+                + lease.sinceConfirmedMillis() + " ms (stickyfail.lease=" + config.lease().toMillis() + "ms)"
+                + (lastStoreError == null ? "" : ": " + lastStoreError);
+        LOG.error("stickyfail[{}] {}; routing nothing and aborting every connection until it can be confirmed", name, why);
+        router.publish(Router.Route.closed(decision == null ? 0 : decision.epoch()));
+        for (int i = 0; i < servers.length; i++) {
+            fenceServer(i, why);
+        }
+        events.lease(new dev.stickyfail.event.LeaseEvent(name, false, store.describe(), why));
+    }
+
+    /**
+     * After fencing: hands out nothing on the new decision until every other live instance has acknowledged it
+     * (fenced too), or until one lease (plus a margin for clock rates) has passed since the decision was seen: an
+     * instance that has not acknowledged by then cannot have confirmed the old decision since, so it has stopped.
+     */
+    private void awaitAcknowledgements(long epoch, long seenAt) {
+        long margin = Math.max(lease.leaseNanos() / 10, TimeUnit.MILLISECONDS.toNanos(200));
+        long until = seenAt + lease.leaseNanos() + margin;
+        long start = System.nanoTime();
+        while (!group.isStopped()) {
+            try {
+                if (store.acknowledgedByAll(epoch)) {
+                    LOG.debug("stickyfail[{}] epoch {} acknowledged by every instance after {} ms", name, epoch,
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                    return;
+                }
+            } catch (Throwable t) {
+                lastStoreError = t.toString();
+            }
+            if (System.nanoTime() - until >= 0) {
+                LOG.warn("stickyfail[{}] not every instance acknowledged epoch {} within the lease; the silent ones have "
+                        + "stopped routing by now, going on", name, epoch);
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
     }
 
@@ -350,9 +467,12 @@ final class Decider {
         Decision next = new Decision(servers[target].toString(), base + 1, instanceId, Instant.now(), why);
         router.publish(Router.Route.closed(previous == null ? 0 : previous.epoch())); // nothing handed out while asking
         Decision winner;
+        long sent = System.nanoTime();
         try {
             winner = store.propose(previous == null ? 0 : previous.epoch(), next);
+            lease.confirmed(sent); // a compare-and-set answers linearizably, as a read does
         } catch (Throwable e) {
+            lastStoreError = e.toString();
             LOG.warn("stickyfail[{}] cannot store the switch to {} in {} ({}); retrying", name, servers[target],
                     store.describe(), e.toString());
             router.publish(routeFor(previous));
@@ -394,6 +514,9 @@ final class Decider {
             store.acknowledge(next.epoch());
         } catch (Throwable e) {
             LOG.warn("stickyfail[{}] cannot acknowledge epoch {} in {} ({})", name, next.epoch(), store.describe(), e.toString());
+        }
+        if (lease.enabled()) {
+            awaitAcknowledgements(next.epoch(), start);
         }
         router.publish(routeFor(next));
         long end = System.nanoTime();
@@ -446,7 +569,8 @@ final class Decider {
         }
         int i = group.indexOf(d.server());
         ServerMonitor m = monitors[i];
-        return new Router.Route(i, d.epoch(), !group.isStopped() && m.state().isUp() && m.adminState() != AdminState.MAINT);
+        return new Router.Route(i, d.epoch(), !group.isStopped() && !lease.expired() && m.state().isUp()
+                && m.adminState() != AdminState.MAINT);
     }
 
     /**

@@ -57,6 +57,10 @@ final class EventDispatcher {
         fire(l -> l.onDecisionPersistence(e));
     }
 
+    void lease(dev.stickyfail.event.LeaseEvent e) {
+        fire(l -> l.onLease(e));
+    }
+
     void switched(SwitchEvent e) {
         fire(l -> l.onSwitch(e));
     }

@@ -84,6 +84,21 @@ final class GroupMBean implements StickyFailGroupMXBean {
     }
 
     @Override
+    public boolean isLeaseHeld() {
+        return runtime.coordination().leaseHeld();
+    }
+
+    @Override
+    public long getLeaseRemainingMillis() {
+        return runtime.coordination().leaseRemainingMillis();
+    }
+
+    @Override
+    public String getLastStoreError() {
+        return runtime.coordination().lastStoreError();
+    }
+
+    @Override
     public String getRefusedReason() {
         String why = runtime.refusedWhy();
         return why == null ? "" : why;

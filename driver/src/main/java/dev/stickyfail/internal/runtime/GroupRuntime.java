@@ -72,6 +72,7 @@ public final class GroupRuntime implements GroupAdmin {
 
     private DecisionJournal journal;
     private BoundedStore store;
+    private volatile Lease lease = Lease.NONE;
     private Decider decider;
     private volatile boolean stopped;
 
@@ -147,7 +148,9 @@ public final class GroupRuntime implements GroupAdmin {
                 }
             }
             store = new BoundedStore(name, createStore(), storeCallTimeout(), Duration.ofSeconds(60));
-            decider = new Decider(this, monitors, events, router, fence, journal, store, instanceId, local, floor, refused);
+            lease = store.lease().isZero() ? Lease.NONE : new Lease(store.lease().toNanos());
+            decider = new Decider(this, monitors, events, router, fence, journal, store, lease, instanceId, local, floor,
+                    refused);
             LOG.info("stickyfail[{}] starting: servers {} (first is the primary), check={} every {} (fast {}, down {}), "
                             + "timeout {}, rise {}, fall {}, failback={}, store {}, {}", name, Arrays.toString(servers),
                     config.check(), Durations.format(config.checkInterval()), Durations.format(config.checkFastInterval()),
@@ -238,7 +241,15 @@ public final class GroupRuntime implements GroupAdmin {
                 throw noUsableServer(lastError);
             }
             Router.Route r = awaitUsable(deadline, lastError);
+            if (lease.expired()) { // the decider fences and republishes; until then, wait as for any unusable route
+                awaitChange(r, Math.min(deadline, System.nanoTime() + config.checkFastInterval().toNanos()));
+                if (System.nanoTime() - deadline >= 0) {
+                    throw coordinationLost();
+                }
+                continue;
+            }
             Connection physical;
+            FencingSocketFactory.CONNECTING.set(lease);
             try {
                 physical = factory.open(servers[r.index()], config.connectTimeout().toMillis());
             } catch (SQLException e) {
@@ -250,6 +261,8 @@ public final class GroupRuntime implements GroupAdmin {
                 lastError = e;
                 awaitChange(r, Math.min(deadline, System.nanoTime() + config.checkFastInterval().toNanos()));
                 continue;
+            } finally {
+                FencingSocketFactory.CONNECTING.remove();
             }
             boolean autoCommit;
             try {
@@ -260,7 +273,8 @@ public final class GroupRuntime implements GroupAdmin {
             }
             TrackedConnection t = registry.register(this, r.index(), physical, autoCommit);
             Router.Route now = router.current();
-            if (now.usable() && now.index() == r.index() && now.epoch() == r.epoch() && !t.isEvicted() && !stopped) {
+            if (now.usable() && now.index() == r.index() && now.epoch() == r.epoch() && !t.isEvicted() && !stopped
+                    && !lease.expired()) {
                 return t;
             }
             // A switch (or stop) began while this connection was being opened; it may have swept the registry before
@@ -302,12 +316,35 @@ public final class GroupRuntime implements GroupAdmin {
         if (stopped) {
             throw new NoUsableServerException("stickyfail[" + name + "]: the group was stopped", null);
         }
+        if (lease.expired()) {
+            throw coordinationLost();
+        }
         String refused = decider.refusedWhy();
         if (refused != null) {
             throw new UntrustedDecisionException("stickyfail[" + name + "]: no server chosen: " + refused
                     + ". Switch to the right server (JMX or admin switchTo), or delete the file to start fresh");
         }
         throw noUsableServer(lastError);
+    }
+
+    /** {@code 08001}: the shared decision cannot be confirmed; names the store and how long. */
+    private SQLException coordinationLost() {
+        return new NoUsableServerException("stickyfail[" + name + "]: the shared decision could not be confirmed with "
+                + store.describe() + " for " + lease.sinceConfirmedMillis() + " ms (stickyfail.lease="
+                + Durations.format(config.lease()) + "); this instance routes nothing until it can"
+                + (decider.lastStoreError() == null ? "" : "; last error: " + decider.lastStoreError()), null);
+    }
+
+    /** Why a connection is evicted when the lease has run out. */
+    Eviction leaseEviction(int server) {
+        return new Eviction(name, servers[server], "the shared decision could not be confirmed with " + store.describe()
+                + " for " + lease.sinceConfirmedMillis() + " ms (stickyfail.lease=" + Durations.format(config.lease())
+                + ")", null, epoch());
+    }
+
+    /** The lease on a shared decision; {@link Lease#NONE} for the local store. */
+    Lease lease() {
+        return lease;
     }
 
     private void awaitChange(Router.Route seen, long until) throws SQLException {
@@ -463,6 +500,15 @@ public final class GroupRuntime implements GroupAdmin {
         Decision d = dec == null ? null : dec.decision();
         return d == null ? Optional.empty() : Optional.of(new DecisionInfo(d.server(), d.epoch(), d.decidedBy(),
                 d.decidedAt(), d.reason(), decisionPersisted()));
+    }
+
+    @Override
+    public dev.stickyfail.admin.CoordinationInfo coordination() {
+        Lease l = lease;
+        String err = decider == null ? null : decider.lastStoreError();
+        return new dev.stickyfail.admin.CoordinationInfo(store == null ? "" : store.describe(), l.enabled(), !l.expired(),
+                l.enabled() ? l.remainingMillis() : Long.MAX_VALUE, l.enabled() ? l.sinceConfirmedMillis() : 0,
+                err == null ? "" : err);
     }
 
     /** Whether the decision in force is durable (false after a failed state-file write, until a retry succeeds). */

@@ -49,6 +49,8 @@ public final class TrackedConnection {
     private final ServerSession serverSession;
     /** The TCP socket's owner, so a switch can reset it; {@code null} with a user-supplied socketFactory. */
     private final FencingSocketFactory socket;
+    /** The group's lease on a shared decision ({@link Lease#NONE} for the local store). */
+    private final Lease lease;
     private volatile Eviction eviction;
     private volatile Cleaner.Cleanable cleanable;
     /** As set through {@code Connection.setAutoCommit}; used only when the server's own flags are not available. */
@@ -59,6 +61,7 @@ public final class TrackedConnection {
         this.serverIndex = serverIndex;
         this.physical = physical;
         this.autoCommit = autoCommit;
+        this.lease = runtime.lease();
         ServerSession ss = null;
         FencingSocketFactory sf = null;
         if (physical instanceof ConnectionImpl impl) {
@@ -101,12 +104,21 @@ public final class TrackedConnection {
         return runtime.name();
     }
 
-    /** Hot path: one volatile read. */
+    /** Hot path: one volatile read, and with a shared store one more and a clock read (the lease). */
     public void checkUsable() throws SQLException {
         Eviction e = eviction;
         if (e != null) {
             throw e.toException(null);
         }
+        if (lease.expired()) {
+            throw leaseExpired().toException(null);
+        }
+    }
+
+    /** The lease ran out: this connection may point at a server the group has left; it is evicted, nothing is sent. */
+    private Eviction leaseExpired() {
+        mark(runtime.leaseEviction(serverIndex));
+        return eviction;
     }
 
     public boolean isEvicted() {
@@ -118,6 +130,9 @@ public final class TrackedConnection {
         Eviction e = eviction;
         if (e != null) {
             return e.toException(error);
+        }
+        if (lease.expired()) { // the socket refused to write: not a failure of the server
+            return leaseExpired().toException(error);
         }
         FailureKind kind = FailureKind.of(error);
         if (kind != FailureKind.SERVER) {
@@ -149,6 +164,9 @@ public final class TrackedConnection {
     public SQLException translateExecution(SQLException error, String sql, int status) {
         if (eviction == null && FailureKind.of(error) == FailureKind.SERVER) {
             return error; // the server answered: it did not commit this
+        }
+        if (eviction == null && lease.expired()) {
+            leaseExpired();
         }
         boolean autocommitNow;
         boolean inTransaction;
@@ -184,6 +202,9 @@ public final class TrackedConnection {
     }
 
     private SQLException unknownOutcome(SQLException error, String inFlight) {
+        if (eviction == null && lease.expired()) {
+            leaseExpired();
+        }
         Eviction e = eviction;
         if (e != null) {
             return e.toUnknownOutcomeException(error, inFlight);

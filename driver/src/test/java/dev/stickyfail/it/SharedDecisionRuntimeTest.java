@@ -1,0 +1,158 @@
+package dev.stickyfail.it;
+
+import dev.stickyfail.EvictedConnectionException;
+import dev.stickyfail.NoUsableServerException;
+import dev.stickyfail.StickyFailDataSource;
+import dev.stickyfail.admin.GroupAdmin;
+import dev.stickyfail.event.LeaseEvent;
+import dev.stickyfail.event.StickyFailListener;
+import dev.stickyfail.event.SwitchEvent;
+import dev.stickyfail.event.SwitchReason;
+import dev.stickyfail.store.Decision;
+import dev.stickyfail.testkit.MariaDbGroupTest;
+import dev.stickyfail.testkit.ServerGroup;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static dev.stickyfail.it.Fixtures.serverId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The runtime's side of a shared decision, on real servers, with a store whose other instances the test plays:
+ * a decision made elsewhere is followed (and fences this instance's connections), a lost lease fails closed and
+ * recovers by itself, and a switch waits for the other instances' acknowledgements or their leases.
+ */
+@MariaDbGroupTest(size = 2)
+class SharedDecisionRuntimeTest {
+
+    private final ServerGroup group;
+
+    SharedDecisionRuntimeTest(ServerGroup group) {
+        this.group = group;
+    }
+
+    @AfterEach
+    void heal() {
+        List.of("shared-remote", "shared-lease", "shared-acks").forEach(InJvmSharedStore::reset);
+        group.heal(Duration.ofSeconds(90));
+    }
+
+    private StickyFailDataSource dataSource(String name, String lease) {
+        return Fixtures.dataSource(group, group.hostList(), name,
+                "stickyfail.store=injvm&stickyfail.lease=" + lease + "&stickyfail.failoverTimeout=2s");
+    }
+
+    @Test
+    void aDecisionMadeByAnotherInstanceIsFollowedAndFencesThisInstancesConnections() throws Exception {
+        List<SwitchEvent> switches = new CopyOnWriteArrayList<>();
+        try (StickyFailDataSource ds = dataSource("shared-remote", "2s")) {
+            Connection held = ds.getConnection();
+            assertThat(serverId(held)).isEqualTo(group.server(0).serverId());
+            GroupAdmin admin = ds.admin();
+            admin.addListener(new StickyFailListener() {
+                @Override
+                public void onSwitch(SwitchEvent e) {
+                    switches.add(e);
+                }
+            });
+            // another instance, which alone cannot reach db0, switches everybody to db1 (health is local, the switch shared)
+            Decision current = InJvmSharedStore.DECISIONS.get("shared-remote").get();
+            InJvmSharedStore.DECISIONS.get("shared-remote").set(new Decision(name(1), current.epoch() + 1, "other/1/ab",
+                    Instant.now(), "db0 marked DOWN on another instance"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(name(1)));
+            assertThat(switches).singleElement().satisfies(e -> {
+                assertThat(e.kind()).isEqualTo(SwitchReason.REMOTE);
+                assertThat(e.evicted()).isGreaterThanOrEqualTo(1);
+            });
+            assertThat(admin.decision().orElseThrow().decidedBy()).isEqualTo("other/1/ab");
+            assertThatThrownBy(() -> serverId(held)).as("although db0 is up for this instance")
+                    .isInstanceOf(EvictedConnectionException.class);
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(1).serverId());
+            }
+        }
+    }
+
+    @Test
+    void aLostLeaseFailsClosedAndRoutingResumesOnceTheDecisionIsConfirmed() throws Exception {
+        List<LeaseEvent> leases = new CopyOnWriteArrayList<>();
+        try (StickyFailDataSource ds = dataSource("shared-lease", "1s")) {
+            GroupAdmin admin = ds.admin();
+            admin.addListener(new StickyFailListener() {
+                @Override
+                public void onLease(LeaseEvent e) {
+                    leases.add(e);
+                }
+            });
+            Connection held = ds.getConnection();
+            assertThat(serverId(held)).isEqualTo(group.server(0).serverId());
+            InJvmSharedStore.UNREACHABLE.add("shared-lease");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !admin.coordination().leaseHeld());
+            assertThatThrownBy(() -> serverId(held)).as("statements on held connections are refused")
+                    .isInstanceOf(EvictedConnectionException.class).hasMessageContaining("could not be confirmed");
+            long start = System.nanoTime();
+            assertThatThrownBy(ds::getConnection).isInstanceOf(NoUsableServerException.class)
+                    .hasMessageContaining("injvm (test)").hasMessageContaining("could not be confirmed")
+                    .hasMessageContaining("unreachable");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("held for failoverTimeout")
+                    .isGreaterThanOrEqualTo(1_900);
+            await().atMost(Duration.ofSeconds(5)).until(() -> group.server(0).connectionCount(group.appUser()) == 0);
+            InJvmSharedStore.UNREACHABLE.remove("shared-lease");
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).as("resumes by itself").isEqualTo(group.server(0).serverId());
+            }
+            assertThat(leases).extracting(LeaseEvent::held).containsExactly(false, true);
+        }
+    }
+
+    @Test
+    void aSwitchWaitsForTheOtherInstancesAcknowledgementsOrTheirLeases() throws Exception {
+        Map<String, Long> acks = new ConcurrentHashMap<>();
+        acks.put("other/1", 1L);
+        InJvmSharedStore.OTHER_ACKS.put("shared-acks", acks);
+        List<SwitchEvent> switches = new CopyOnWriteArrayList<>();
+        try (StickyFailDataSource ds = dataSource("shared-acks", "3s")) {
+            GroupAdmin admin = ds.admin();
+            ds.getConnection().close();
+            admin.addListener(new StickyFailListener() {
+                @Override
+                public void onSwitch(SwitchEvent e) {
+                    switches.add(e);
+                }
+            });
+            long start = System.nanoTime();
+            admin.switchTo(name(1)); // the other instance never acknowledges epoch 2: its lease must run out first
+            await().atMost(Duration.ofSeconds(15)).until(() -> !switches.isEmpty());
+            long silentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(silentMillis).as("waited one lease for the silent instance").isBetween(3_000L, 10_000L);
+
+            switches.clear();
+            start = System.nanoTime();
+            Thread acker = new Thread(() -> {
+                await().atMost(Duration.ofSeconds(10)).until(() -> admin.epoch() == 3);
+                acks.put("other/1", 3L); // it fenced and acknowledged
+            });
+            acker.start();
+            admin.switchTo(name(0));
+            await().atMost(Duration.ofSeconds(15)).until(() -> !switches.isEmpty());
+            acker.join();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("acknowledged: no lease to wait")
+                    .isLessThan(2_500L);
+        }
+    }
+
+    private String name(int index) {
+        return group.server(index).hostAndPort();
+    }
+}
