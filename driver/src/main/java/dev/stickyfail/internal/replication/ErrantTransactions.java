@@ -1,0 +1,86 @@
+package dev.stickyfail.internal.replication;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * What an abandoned server did alone: the transactions it has that the server which replaced it had not received
+ * at the switch. They are commits it never shipped before the fault (asynchronous replication), or statements that
+ * ran when a frozen server woke. Once replication between the two resumes they reach the new primary, where they
+ * apply over newer data or stop replication on a conflict: an operator should look at them first.
+ *
+ * <p>Computed as {@code old server's own GTIDs − everything the new server had at the switch}, without the
+ * transactions the new server wrote itself (the old server replicates them once it is back, and they are not the
+ * old server's doing). The old server's GTIDs are its binary log's ({@code gtid_binlog_state} on MariaDB,
+ * {@code gtid_executed} on MySQL); what the new server had is its recorded {@link ReplicationView#had()}.
+ *
+ * @param oldServer    the abandoned server, as stickyfail names it ({@code host:port})
+ * @param newServer    the server that was made active
+ * @param transactions the errant transactions
+ */
+public record ErrantTransactions(String oldServer, String newServer, GtidSet transactions) {
+
+    /** How many ranges {@link #describe()} lists before it summarises the rest. */
+    public static final int RANGES_SHOWN = 10;
+
+    /**
+     * @param atSwitch the new server's view of the old one, recorded when the switch made it active
+     * @param oldOwn   the old server's own GTIDs, read when it is reachable again
+     */
+    public static ErrantTransactions compute(String oldServer, String newServer, ReplicationView atSwitch,
+                                             GtidSet oldOwn) {
+        GtidSet errant = oldOwn.minus(atSwitch.had());
+        String newIdentity = atSwitch.serverIdentity();
+        if (errant instanceof MariaDbGtidSet && newIdentity.matches("[0-9]{1,10}")) {
+            errant = ((MariaDbGtidSet) errant).withoutServer(Long.parseLong(newIdentity));
+        } else if (errant instanceof MysqlGtidSet && !newIdentity.isEmpty()) {
+            errant = ((MysqlGtidSet) errant).withoutSource(newIdentity);
+        }
+        return new ErrantTransactions(oldServer, newServer, errant);
+    }
+
+    public boolean isEmpty() {
+        return transactions.isEmpty();
+    }
+
+    /** The number of transactions; an upper bound when {@link #exact()} is false. */
+    public long count() {
+        return transactions.count();
+    }
+
+    /**
+     * False when a MariaDB domain has ranges of several server_ids, where a range may include seqs of another
+     * server (see {@link MariaDbGtidSet}); MySQL counts are always exact.
+     */
+    public boolean exact() {
+        return !(transactions instanceof MariaDbGtidSet) || !((MariaDbGtidSet) transactions).hasSharedDomains();
+    }
+
+    public List<GtidRange> ranges() {
+        return transactions.ranges();
+    }
+
+    /**
+     * One line for a WARN log, an event or JMX, e.g. {@code 127.0.0.1:3306 has 20 transaction(s) that
+     * 127.0.0.1:3307 had not received when it became active: 1-1-101..120}. Lists the first
+     * {@value #RANGES_SHOWN} ranges; {@link #transactions()} has them all.
+     */
+    public String describe() {
+        if (isEmpty()) {
+            return oldServer + " has no transaction that " + newServer + " had not received when it became active";
+        }
+        List<GtidRange> ranges = ranges();
+        String shown = ranges.stream().limit(RANGES_SHOWN).map(GtidRange::toString)
+                .collect(Collectors.joining(","));
+        if (ranges.size() > RANGES_SHOWN) {
+            shown += " and " + (ranges.size() - RANGES_SHOWN) + " more range(s)";
+        }
+        return oldServer + " has " + (exact() ? "" : "at most ") + count() + " transaction(s) that " + newServer
+                + " had not received when it became active: " + shown;
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}
