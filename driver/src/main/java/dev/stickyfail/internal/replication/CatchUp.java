@@ -31,8 +31,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CatchUp {
 
-    /** Time left for the answer to travel after the server's own wait ends. */
-    private static final long ANSWER_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /**
+     * Time left for the answer to arrive after the server's own wait ends (at most a quarter of what remains): a
+     * loaded server that answers "timed out" a little late must not look like a dead one.
+     */
+    private static final long ANSWER_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final Connection connection;
     private final ReplicationSource source;
