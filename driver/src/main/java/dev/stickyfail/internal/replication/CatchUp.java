@@ -90,20 +90,28 @@ public final class CatchUp {
         long serverWait = Math.max(remaining - Math.min(ANSWER_GRACE_NANOS, remaining / 4), 0);
         String sql;
         String target;
+        BigDecimal seconds;
         if (view.flavour() == ServerFlavour.MARIADB) {
             // Only the domains still pending: a domain it has through its own binlog is never reached by slave_pos.
             sql = "SELECT MASTER_GTID_WAIT(?, ?)";
             MariaDbGtidSet received = (MariaDbGtidSet) view.received();
             target = received.onlyDomains(((MariaDbGtidSet) pending).domains()).toPosition();
+            seconds = BigDecimal.valueOf(TimeUnit.NANOSECONDS.toMillis(serverWait)).movePointLeft(3);
         } else {
-            sql = "SELECT WAIT_FOR_EXECUTED_GTID_SET(?, ?)";
             target = pending.toString();
+            // Whole seconds: MySQL before 8.0.18 reads the timeout as an integer, and what 0 means has changed
+            // between versions. Under a second left, ask without waiting (0 = has it, 1 = not yet).
+            long whole = TimeUnit.NANOSECONDS.toSeconds(serverWait);
+            seconds = BigDecimal.valueOf(whole);
+            sql = whole >= 1 ? "SELECT WAIT_FOR_EXECUTED_GTID_SET(?, ?)"
+                    : "SELECT IF(GTID_SUBSET(?, @@GLOBAL.gtid_executed), 0, 1)";
         }
-        BigDecimal seconds = BigDecimal.valueOf(TimeUnit.NANOSECONDS.toMillis(serverWait)).movePointLeft(3);
         int answer = Sessions.withNetworkTimeout(connection, Duration.ofNanos(remaining), () -> {
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
                 ps.setString(1, target);
-                ps.setBigDecimal(2, seconds);
+                if (sql.indexOf('?') != sql.lastIndexOf('?')) {
+                    ps.setBigDecimal(2, seconds);
+                }
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     int value = rs.getInt(1);
@@ -118,8 +126,9 @@ public final class CatchUp {
         if (answer == -1 || answer == 1) { // MariaDB: -1, MySQL: 1
             return result(Outcome.TIMED_OUT, start, timedOut(pending), view, pending);
         }
-        return result(Outcome.FAILED, start, sql.substring(7, sql.indexOf('(')) + " returned "
-                + (answer == Integer.MIN_VALUE ? "NULL" : Integer.toString(answer)), view, pending);
+        return result(Outcome.FAILED, start, "'" + sql + "' returned "
+                + (answer == Integer.MIN_VALUE ? "NULL" : Integer.toString(answer)) + " for '" + target + "'", view,
+                pending);
     }
 
     /**
@@ -137,7 +146,8 @@ public final class CatchUp {
 
     private String timedOut(GtidSet pending) {
         return "not caught up within " + timeout.toMillis() + " ms; " + pending.count()
-                + " transaction(s) received from " + source + " were not applied when the wait began: " + pending;
+                + " transaction(s) received from " + source + " were not applied when the wait began: "
+                + GtidRange.summary(pending.ranges());
     }
 
     private String describe(Exception e, long start) {

@@ -1,7 +1,6 @@
 package dev.stickyfail.internal.replication;
 
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * What an abandoned server did alone: the transactions it has that the server which replaced it had not received
@@ -19,9 +18,6 @@ import java.util.stream.Collectors;
  * @param transactions the errant transactions
  */
 public record ErrantTransactions(String oldServer, String newServer, GtidSet transactions) {
-
-    /** How many ranges {@link #describe()} lists before it summarises the rest. */
-    public static final int RANGES_SHOWN = 10;
 
     /**
      * @param atSwitch the new server's view of the old one, recorded when the switch made it active
@@ -63,20 +59,14 @@ public record ErrantTransactions(String oldServer, String newServer, GtidSet tra
     /**
      * One line for a WARN log, an event or JMX, e.g. {@code 127.0.0.1:3306 has 20 transaction(s) that
      * 127.0.0.1:3307 had not received when it became active: 1-1-101..120}. Lists the first
-     * {@value #RANGES_SHOWN} ranges; {@link #transactions()} has them all.
+     * {@value GtidRange#SHOWN} ranges; {@link #transactions()} has them all.
      */
     public String describe() {
         if (isEmpty()) {
             return oldServer + " has no transaction that " + newServer + " had not received when it became active";
         }
-        List<GtidRange> ranges = ranges();
-        String shown = ranges.stream().limit(RANGES_SHOWN).map(GtidRange::toString)
-                .collect(Collectors.joining(","));
-        if (ranges.size() > RANGES_SHOWN) {
-            shown += " and " + (ranges.size() - RANGES_SHOWN) + " more range(s)";
-        }
         return oldServer + " has " + (exact() ? "" : "at most ") + count() + " transaction(s) that " + newServer
-                + " had not received when it became active: " + shown;
+                + " had not received when it became active: " + GtidRange.summary(ranges());
     }
 
     @Override

@@ -36,7 +36,16 @@ import java.util.TreeMap;
  * logged, and likewise one GTID per domain.
  */
 public record ReplicationView(ServerFlavour flavour, String serverIdentity, ReplicationSource source,
-                              Optional<ReplicaChannel> channel, GtidSet applied, GtidSet own, boolean gtidEnabled) {
+                              Optional<ReplicaChannel> channel, GtidSet applied, GtidSet own, boolean gtidEnabled,
+                              List<String> otherSources) {
+
+    /**
+     * @param otherSources {@code host:port} of the replication connections that did not match {@code source}, so
+     *                     that "does not replicate from" can say what it replicates from instead
+     */
+    public ReplicationView {
+        otherSources = List.copyOf(otherSources);
+    }
 
     /** Received from the source; empty when this server does not replicate from it. */
     public GtidSet received() {
@@ -62,7 +71,10 @@ public record ReplicationView(ServerFlavour flavour, String serverIdentity, Repl
             return Optional.of(flavour == ServerFlavour.MYSQL ? "gtid_mode is not ON" : "GTIDs are off");
         }
         if (channel.isEmpty()) {
-            return Optional.of("it does not replicate from " + source);
+            return Optional.of("it does not replicate from " + source + (otherSources.isEmpty()
+                    ? " (it replicates from no server)"
+                    : " (it replicates from " + String.join(", ", otherSources) + "; if that is " + source
+                            + " under another name, use the same name in the URL and in CHANGE MASTER TO)"));
         }
         if (!channel.get().usesGtid()) {
             return Optional.of("its replication from " + source + " does not use GTIDs (Using_Gtid=No)");
@@ -162,6 +174,7 @@ public record ReplicationView(ServerFlavour flavour, String serverIdentity, Repl
         GtidSet own = gtid(flavour, vars.get("own"),
                 flavour == ServerFlavour.MARIADB ? "@@gtid_binlog_state" : "@@gtid_executed");
         ReplicaChannel channel = null;
+        List<String> otherSources = new ArrayList<>();
         for (Map<String, String> raw : statusRows) {
             Map<String, String> row = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             row.putAll(raw);
@@ -171,6 +184,7 @@ public record ReplicationView(ServerFlavour flavour, String serverIdentity, Repl
                     ? column(row, "Master_Server_Id")
                     : column(row, "Source_UUID", "Master_UUID");
             if (!source.matches(host, port, identity)) {
+                otherSources.add(trim(host) + ":" + trim(port));
                 continue;
             }
             if (channel != null) {
@@ -195,7 +209,7 @@ public record ReplicationView(ServerFlavour flavour, String serverIdentity, Repl
         }
         String identity = trim(vars.get("server_identity"));
         return new ReplicationView(flavour, identity == null ? "" : identity, source, Optional.ofNullable(channel),
-                applied, own, gtidEnabled);
+                applied, own, gtidEnabled, otherSources);
     }
 
     private static GtidSet gtid(ServerFlavour flavour, String value, String column) throws SQLException {

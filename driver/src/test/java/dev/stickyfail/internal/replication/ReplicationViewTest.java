@@ -70,10 +70,11 @@ class ReplicationViewTest {
     void notApplicableWhenNotAReplicaOfTheSourceOrWithoutGtid() throws SQLException {
         Map<String, String> vars = row("server_identity", "2", "applied", "", "own", "2-2-5", "gtid_mode", "ON");
         assertThat(ReplicationView.of(ServerFlavour.MARIADB, vars, List.of(), OLD).notApplicable())
-                .contains("it does not replicate from 127.0.0.1:3306");
+                .contains("it does not replicate from 127.0.0.1:3306 (it replicates from no server)");
         assertThat(ReplicationView.of(ServerFlavour.MARIADB, vars,
-                List.of(mariaDbSlave("", "127.0.0.1", "3307", "Yes", "Yes", "Slave_Pos", "")), OLD).notApplicable())
-                .contains("it does not replicate from 127.0.0.1:3306");
+                List.of(mariaDbSlave("", "localhost", "3306", "Yes", "Yes", "Slave_Pos", "")), OLD).notApplicable())
+                .contains("it does not replicate from 127.0.0.1:3306 (it replicates from localhost:3306; if that is "
+                        + "127.0.0.1:3306 under another name, use the same name in the URL and in CHANGE MASTER TO)");
         ReplicationView noGtid = ReplicationView.of(ServerFlavour.MARIADB, vars,
                 List.of(mariaDbSlave("", "127.0.0.1", "3306", "Yes", "Yes", "No", "")), OLD);
         assertThat(noGtid.notApplicable().orElseThrow()).contains("Using_Gtid=No");
