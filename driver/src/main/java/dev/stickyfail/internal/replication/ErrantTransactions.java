@@ -1,6 +1,11 @@
 package dev.stickyfail.internal.replication;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientException;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * What an abandoned server did alone: the transactions it has that the server which replaced it had not received
@@ -33,6 +38,21 @@ public record ErrantTransactions(String oldServer, String newServer, GtidSet tra
             errant = ((MysqlGtidSet) errant).withoutSource(newIdentity);
         }
         return new ErrantTransactions(oldServer, newServer, errant);
+    }
+
+    /**
+     * Reads the returning old server's own GTIDs through {@code oldServer} (a fresh session to it; every statement
+     * bounded by {@code timeout}) and computes what it did alone since {@code atSwitch}.
+     */
+    public static ErrantTransactions check(Connection oldServer, String oldName, String newName,
+                                           ReplicationView atSwitch, Duration timeout) throws SQLException {
+        GtidSet oldOwn = ReplicationView.readOwn(oldServer, timeout);
+        if (!oldOwn.flavour().equals(atSwitch.flavour().name().toLowerCase(Locale.ROOT))) {
+            throw new SQLNonTransientException("stickyfail: " + oldName + " speaks " + oldOwn.flavour()
+                    + " GTIDs but " + newName + " " + atSwitch.flavour().name().toLowerCase(Locale.ROOT)
+                    + " ones; cannot compare them");
+        }
+        return compute(oldName, newName, atSwitch, oldOwn);
     }
 
     public boolean isEmpty() {
