@@ -86,10 +86,13 @@ class CatchUpTimingTest {
 
     @Test
     void backlogOfAFewHundredRows() throws Exception {
-        for (int rows : new int[] {100, 300, 300, 300, 1000}) {
-            String note = "backlog-" + rows + "-" + System.nanoTime();
+        int[][] shapes = {{100, 1}, {300, 1}, {300, 1}, {300, 1}, {1000, 1}, {300, 50}, {1, 20_000}};
+        for (int[] shape : shapes) {
+            int transactions = shape[0];
+            int rowsEach = shape[1];
+            String note = "backlog-" + transactions + "x" + rowsEach + "-" + System.nanoTime();
             group.stopApplier(1);
-            insert(group, 0, TABLE, rows, note);
+            insertBatches(transactions, rowsEach, note);
             awaitReceived(group, 1, 0);
             CatchUpResult result;
             long applierStarted;
@@ -104,10 +107,26 @@ class CatchUpTimingTest {
             }
             long applied = System.nanoTime() - applierStarted;
             assertThat(result.outcome()).as(result.toString()).isEqualTo(Outcome.CAUGHT_UP);
-            assertThat(count(group, 1, TABLE, note)).isEqualTo(rows);
-            assertThat(result.waitedFor().orElseThrow().count()).isEqualTo(rows);
-            LOG.info("TIMING backlog of {} single-row transactions: caught up {} ms after START SLAVE SQL_THREAD",
-                    rows, TimeUnit.NANOSECONDS.toMillis(applied));
+            assertThat(count(group, 1, TABLE, note)).isEqualTo((long) transactions * rowsEach);
+            assertThat(result.waitedFor().orElseThrow().count()).isEqualTo(transactions);
+            LOG.info("TIMING backlog of {} transaction(s) of {} row(s): caught up {} ms after START SLAVE SQL_THREAD",
+                    transactions, rowsEach, TimeUnit.NANOSECONDS.toMillis(applied));
+        }
+    }
+
+    /** {@code transactions} multi-row inserts of {@code rowsEach} rows on server 0, autocommit. */
+    private void insertBatches(int transactions, int rowsEach, String note) throws Exception {
+        if (rowsEach == 1) {
+            insert(group, 0, TABLE, transactions, note);
+            return;
+        }
+        try (Connection c = group.adminConnection(0);
+             PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE + " (origin, note) "
+                     + "SELECT 0, ? FROM seq_1_to_" + rowsEach)) {
+            for (int i = 0; i < transactions; i++) {
+                ps.setString(1, note);
+                ps.executeUpdate();
+            }
         }
     }
 
