@@ -122,9 +122,19 @@ public record ReplicationView(ServerFlavour flavour, String serverIdentity, Repl
                     : "SELECT @@server_uuid AS server_identity, @@GLOBAL.gtid_executed AS applied, "
                             + "@@GLOBAL.gtid_executed AS own, @@GLOBAL.gtid_mode AS gtid_mode";
             List<Map<String, String>> vars = rows(st, variables);
-            List<Map<String, String>> status = flavour == ServerFlavour.MARIADB
-                    ? rows(st, "SHOW ALL SLAVES STATUS")
-                    : mysqlStatus(st);
+            List<Map<String, String>> status;
+            try {
+                status = flavour == ServerFlavour.MARIADB ? rows(st, "SHOW ALL SLAVES STATUS") : mysqlStatus(st);
+            } catch (SQLException e) {
+                if (e.getErrorCode() == 1227) { // ER_SPECIFIC_ACCESS_DENIED_ERROR
+                    throw new SQLNonTransientException("stickyfail: cannot read the replication status ("
+                            + e.getMessage() + "); the account needs "
+                            + (flavour == ServerFlavour.MARIADB ? "SLAVE MONITOR (MariaDB 10.5 and later) or "
+                                    + "REPLICATION CLIENT (earlier)" : "REPLICATION CLIENT"),
+                            e.getSQLState(), e.getErrorCode(), e);
+                }
+                throw e;
+            }
             return of(flavour, vars.get(0), status, source);
         }
     }

@@ -169,6 +169,17 @@ class CatchUpTest {
     }
 
     @Test
+    void anAccountWithoutTheRightToReadReplicationStatusFailsSayingWhichRightItNeeds() throws Exception {
+        try (Connection c = group.appConnection(1)) {
+            CatchUpResult result = new CatchUp(c, sourceOf(group.server(0)), Duration.ofSeconds(5)).run();
+            assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
+            assertThat(result.detail()).startsWith("stickyfail: cannot read the replication status (")
+                    .endsWith("the account needs SLAVE MONITOR (MariaDB 10.5 and later) or REPLICATION CLIENT "
+                            + "(earlier)");
+        }
+    }
+
+    @Test
     void caughtUpAtOnceWhenNothingIsPending() throws Exception {
         insert(group, 0, TABLE, 2, "nothing");
         group.awaitReplicationCaughtUp(Duration.ofSeconds(60));
