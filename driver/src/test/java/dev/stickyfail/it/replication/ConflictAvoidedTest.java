@@ -109,6 +109,14 @@ class ConflictAvoidedTest {
         ReplicationStatus broken = direction0to1();
         assertThat(broken.sqlRunning()).isFalse();
         assertThat(valueOn(1, 2)).as("the old primary's row never applied on the new one").isEqualTo("new");
+        // A catch-up now cannot succeed, and says why at once instead of waiting out its timeout.
+        try (Connection c = group.adminConnection(1)) {
+            CatchUpResult result = new CatchUp(c, sourceOf(group.server(0)), Duration.ofSeconds(30)).run();
+            assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
+            assertThat(result.detail()).startsWith("the replication SQL thread stopped with an error, 1 transaction(s) "
+                    + "not applied: ").contains("Duplicate entry");
+            assertThat(result.took()).isLessThan(Duration.ofSeconds(10));
+        }
     }
 
     private ReplicationStatus direction0to1() {
