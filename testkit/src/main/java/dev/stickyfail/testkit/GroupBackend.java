@@ -23,6 +23,15 @@ interface GroupBackend {
 
     void startReplication(Connection replica) throws SQLException;
 
+    /** Stops only the replica's applier (SQL thread); its receiver (IO thread) keeps receiving. */
+    void stopApplier(Connection replica) throws SQLException;
+
+    /** Starts the replica's applier (SQL thread) again. */
+    void startApplier(Connection replica) throws SQLException;
+
+    /** Stops both replication threads of the replica: it neither receives nor applies. */
+    void stopReplication(Connection replica) throws SQLException;
+
     /** Reads the replication threads' state on the replica. */
     ReplicationStatus status(Connection replica, int sourceIndex, int replicaIndex) throws SQLException;
 

@@ -109,6 +109,27 @@ final class MariaDbGroupBackend implements GroupBackend {
     }
 
     @Override
+    public void stopApplier(Connection replica) throws SQLException {
+        try (Statement st = replica.createStatement()) {
+            st.execute("STOP SLAVE SQL_THREAD");
+        }
+    }
+
+    @Override
+    public void startApplier(Connection replica) throws SQLException {
+        try (Statement st = replica.createStatement()) {
+            st.execute("START SLAVE SQL_THREAD");
+        }
+    }
+
+    @Override
+    public void stopReplication(Connection replica) throws SQLException {
+        try (Statement st = replica.createStatement()) {
+            st.execute("STOP SLAVE");
+        }
+    }
+
+    @Override
     public ReplicationStatus status(Connection replica, int sourceIndex, int replicaIndex) throws SQLException {
         try (Statement st = replica.createStatement(); ResultSet rs = st.executeQuery("SHOW SLAVE STATUS")) {
             if (!rs.next()) {

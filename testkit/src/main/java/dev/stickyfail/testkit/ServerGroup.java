@@ -257,6 +257,43 @@ public final class ServerGroup implements AutoCloseable {
                 Duration.ofSeconds(2), Duration.ofSeconds(3));
     }
 
+    /**
+     * Stops the applier (SQL thread) of server {@code replicaIndex}: it keeps receiving from its source into its
+     * relay log but applies nothing, a replica with a lagging applier. Returns once the SQL thread stopped
+     * ({@code STOP SLAVE SQL_THREAD} waits for it). Undo with {@link #startApplier(int)} or {@link #heal(Duration)}.
+     */
+    public void stopApplier(int replicaIndex) {
+        replicationCommand(replicaIndex, "stop the applier of", backend::stopApplier);
+    }
+
+    /** Starts the applier (SQL thread) of server {@code replicaIndex} again; returns once the statement ran. */
+    public void startApplier(int replicaIndex) {
+        replicationCommand(replicaIndex, "start the applier of", backend::startApplier);
+    }
+
+    /**
+     * Stops both replication threads of server {@code replicaIndex}: it no longer receives what its source writes,
+     * so whatever is written on the source meanwhile is exactly what the replica never received. Undo with
+     * {@link #heal(Duration)} (or {@code START SLAVE}).
+     */
+    public void stopReplication(int replicaIndex) {
+        replicationCommand(replicaIndex, "stop replication on", backend::stopReplication);
+    }
+
+    private interface ReplicaCommand {
+        void run(Connection replica) throws SQLException;
+    }
+
+    private void replicationCommand(int replicaIndex, String what, ReplicaCommand command) {
+        try (Connection c = adminConnection(replicaIndex)) {
+            command.run(c);
+            LOG.info("[{}] done: {} server {}", name, what, replicaIndex);
+        } catch (SQLException e) {
+            throw new IllegalStateException("[" + name + "] cannot " + what + " server " + replicaIndex + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
     /** Fails with every direction's state unless all have both threads running and no error. */
     public void assertReplicationHealthy() {
         List<ReplicationStatus> statuses = replicationStatus();

@@ -111,6 +111,27 @@ final class TestcontainersGroupBackend implements GroupBackend {
     }
 
     @Override
+    public void stopApplier(Connection replica) throws SQLException {
+        try (Statement st = replica.createStatement()) {
+            st.execute("STOP REPLICA SQL_THREAD");
+        }
+    }
+
+    @Override
+    public void startApplier(Connection replica) throws SQLException {
+        try (Statement st = replica.createStatement()) {
+            st.execute("START REPLICA SQL_THREAD");
+        }
+    }
+
+    @Override
+    public void stopReplication(Connection replica) throws SQLException {
+        try (Statement st = replica.createStatement()) {
+            st.execute("STOP REPLICA");
+        }
+    }
+
+    @Override
     public ReplicationStatus status(Connection replica, int sourceIndex, int replicaIndex) throws SQLException {
         try (Statement st = replica.createStatement(); ResultSet rs = st.executeQuery("SHOW REPLICA STATUS")) {
             if (!rs.next()) {

@@ -1,0 +1,198 @@
+package dev.stickyfail.it.replication;
+
+import dev.stickyfail.internal.replication.CatchUp;
+import dev.stickyfail.internal.replication.CatchUpResult;
+import dev.stickyfail.internal.replication.CatchUpResult.Outcome;
+import dev.stickyfail.internal.replication.GtidRange;
+import dev.stickyfail.internal.replication.MariaDbGtidSet;
+import dev.stickyfail.internal.replication.ReplicationView;
+import dev.stickyfail.testkit.MariaDbGroupTest;
+import dev.stickyfail.testkit.ServerGroup;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static dev.stickyfail.it.replication.Servers.awaitReceived;
+import static dev.stickyfail.it.replication.Servers.count;
+import static dev.stickyfail.it.replication.Servers.domainOf;
+import static dev.stickyfail.it.replication.Servers.insert;
+import static dev.stickyfail.it.replication.Servers.sourceOf;
+import static dev.stickyfail.it.replication.Servers.variable;
+import static dev.stickyfail.it.replication.Servers.view;
+import static dev.stickyfail.it.replication.Servers.waitsRunning;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The view of a real replica and {@link CatchUp} on it: server 1 replicates from server 0 (and back); its applier
+ * is stopped to make it lag.
+ */
+@MariaDbGroupTest(size = 2)
+class CatchUpTest {
+
+    private static final String TABLE = "repl_catchup";
+    private final ServerGroup group;
+
+    CatchUpTest(ServerGroup group) {
+        this.group = group;
+    }
+
+    @BeforeAll
+    static void table(ServerGroup group) throws Exception {
+        Servers.createTable(group, TABLE);
+    }
+
+    @AfterEach
+    void heal() {
+        group.heal(Duration.ofSeconds(90));
+    }
+
+    @Test
+    void viewReadsWhatTheReplicaReceivedAndApplied() throws Exception {
+        insert(group, 0, TABLE, 3, "view-1");
+        group.awaitReplicationCaughtUp(Duration.ofSeconds(60));
+        List<Long> domain0 = List.of(domainOf(group, 0));
+        MariaDbGtidSet written = variable(group, 0, "@@gtid_binlog_pos").onlyDomains(domain0);
+
+        ReplicationView caughtUp = view(group, 1, 0);
+        assertThat(caughtUp.notApplicable()).isEmpty();
+        assertThat(caughtUp.serverIdentity()).isEqualTo(Long.toString(group.server(1).serverId()));
+        assertThat(caughtUp.channel().orElseThrow().ioRunning()).isTrue();
+        assertThat(caughtUp.channel().orElseThrow().sqlRunning()).isTrue();
+        assertThat(((MariaDbGtidSet) caughtUp.received()).onlyDomains(domain0)).isEqualTo(written);
+        assertThat(((MariaDbGtidSet) caughtUp.applied()).onlyDomains(domain0)).isEqualTo(written);
+        assertThat(caughtUp.own().containsAll(variable(group, 1, "@@gtid_binlog_pos"))).isTrue();
+        assertThat(caughtUp.pending().isEmpty()).isTrue();
+
+        group.stopApplier(1);
+        insert(group, 0, TABLE, 5, "view-2");
+        awaitReceived(group, 1, 0);
+        ReplicationView lagging = view(group, 1, 0);
+        assertThat(lagging.channel().orElseThrow().sqlRunning()).isFalse();
+        assertThat(((MariaDbGtidSet) lagging.applied()).onlyDomains(domain0)).isEqualTo(written);
+        long last = ((MariaDbGtidSet) lagging.received()).onlyDomains(domain0).ranges().get(0).to();
+        assertThat(lagging.pending().ranges())
+                .containsExactly(new GtidRange(domain0.get(0) + "-" + group.server(0).serverId(), last - 4, last, true));
+        assertThat(lagging.pending().count()).isEqualTo(5);
+        // Nothing of the source's is pending on the source itself: it does not replicate from itself.
+        assertThat(view(group, 0, 0).notApplicable().orElseThrow()).contains("does not replicate from");
+    }
+
+    @Test
+    void timesOutWithinItsBoundWhileTheApplierIsStopped() throws Exception {
+        group.stopApplier(1);
+        insert(group, 0, TABLE, 300, "timeout");
+        awaitReceived(group, 1, 0);
+        CatchUpResult result;
+        try (Connection c = group.adminConnection(1)) {
+            result = new CatchUp(c, sourceOf(group.server(0)), Duration.ofSeconds(2)).run();
+        }
+        assertThat(result.outcome()).as(result.toString()).isEqualTo(Outcome.TIMED_OUT);
+        // The server waits 1.5 s of the 2 and answers; never more than the 2 s plus scheduling noise.
+        assertThat(result.took()).isBetween(Duration.ofMillis(1200), Duration.ofMillis(4000));
+        assertThat(result.waitedFor().orElseThrow().count()).isEqualTo(300);
+        assertThat(result.detail()).contains("300 transaction(s) received from " + group.server(0).hostAndPort());
+        assertThat(count(group, 1, TABLE, "timeout")).isZero();
+    }
+
+    @Test
+    void reportsCaughtUpWhenTheApplierResumesDuringTheWait() throws Exception {
+        group.stopApplier(1);
+        insert(group, 0, TABLE, 300, "resume");
+        awaitReceived(group, 1, 0);
+        try (Connection c = group.adminConnection(1)) {
+            CatchUp catchUp = new CatchUp(c, sourceOf(group.server(0)), Duration.ofSeconds(60));
+            CompletableFuture<CatchUpResult> running = CompletableFuture.supplyAsync(catchUp::run);
+            await().atMost(Duration.ofSeconds(20)).until(() -> waitsRunning(group, 1) == 1);
+            assertThat(running).isNotDone();
+            group.startApplier(1);
+            CatchUpResult result = running.get(60, TimeUnit.SECONDS);
+            assertThat(result.outcome()).as(result.toString()).isEqualTo(Outcome.CAUGHT_UP);
+            assertThat(result.waitedFor().orElseThrow().count()).isEqualTo(300);
+            assertThat(result.took()).isLessThan(Duration.ofSeconds(60));
+        }
+        assertThat(count(group, 1, TABLE, "resume")).isEqualTo(300);
+    }
+
+    @Test
+    void abortEndsAWaitAtOnce() throws Exception {
+        group.stopApplier(1);
+        insert(group, 0, TABLE, 10, "abort");
+        awaitReceived(group, 1, 0);
+        try (Connection c = group.adminConnection(1)) {
+            CatchUp catchUp = new CatchUp(c, sourceOf(group.server(0)), Duration.ofSeconds(60));
+            CompletableFuture<CatchUpResult> running = CompletableFuture.supplyAsync(catchUp::run);
+            await().atMost(Duration.ofSeconds(20)).until(() -> waitsRunning(group, 1) == 1);
+            long abortedAt = System.nanoTime();
+            catchUp.abort();
+            CatchUpResult result = running.get(10, TimeUnit.SECONDS);
+            assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
+            assertThat(result.detail()).isEqualTo("aborted");
+            assertThat(Duration.ofNanos(System.nanoTime() - abortedAt)).isLessThan(Duration.ofSeconds(5));
+            assertThat(c.isClosed()).isTrue();
+        }
+    }
+
+    @Test
+    void aFrozenServerCannotHoldItPastItsTimeout() throws Exception {
+        try (Connection c = group.adminConnection(1)) {
+            group.server(1).freeze();
+            CatchUpResult result = new CatchUp(c, sourceOf(group.server(0)), Duration.ofSeconds(2)).run();
+            assertThat(result.outcome()).as(result.toString()).isEqualTo(Outcome.FAILED);
+            assertThat(result.detail()).startsWith("no usable answer from the server after");
+            assertThat(result.took()).isBetween(Duration.ofMillis(1500), Duration.ofMillis(4000));
+            assertThat(result.view()).isEmpty();
+        }
+    }
+
+    @Test
+    void theProbeUsersRightsAreEnough() throws Exception {
+        group.stopApplier(1);
+        insert(group, 0, TABLE, 4, "probe-user");
+        awaitReceived(group, 1, 0);
+        try (Connection c = DriverManager.getConnection(
+                "jdbc:mysql://" + group.server(1).hostAndPort() + "/?sslMode=DISABLED&allowPublicKeyRetrieval=true",
+                group.probeUser(), group.probePassword())) {
+            CatchUpResult result = new CatchUp(c, sourceOf(group.server(0)), Duration.ofSeconds(1)).run();
+            assertThat(result.outcome()).as(result.toString()).isEqualTo(Outcome.TIMED_OUT);
+            assertThat(result.waitedFor().orElseThrow().count()).isEqualTo(4);
+            assertThat(ReplicationView.readOwn(c, Duration.ofSeconds(5)))
+                    .isEqualTo(variable(group, 1, "@@gtid_binlog_state"));
+        }
+    }
+
+    @Test
+    void anAccountWithoutTheRightToReadReplicationStatusFailsSayingWhichRightItNeeds() throws Exception {
+        try (Connection c = group.appConnection(1)) {
+            CatchUpResult result = new CatchUp(c, sourceOf(group.server(0)), Duration.ofSeconds(5)).run();
+            assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
+            assertThat(result.detail()).startsWith("stickyfail: cannot read the replication status (")
+                    .endsWith("the account needs SLAVE MONITOR (MariaDB 10.5 and later) or REPLICATION CLIENT "
+                            + "(earlier)");
+        }
+    }
+
+    @Test
+    void caughtUpAtOnceWhenNothingIsPending() throws Exception {
+        insert(group, 0, TABLE, 2, "nothing");
+        group.awaitReplicationCaughtUp(Duration.ofSeconds(60));
+        try (Connection c = group.adminConnection(1)) {
+            CatchUpResult result = new CatchUp(c, sourceOf(group.server(0)), Duration.ofSeconds(5)).run();
+            assertThat(result.outcome()).isEqualTo(Outcome.CAUGHT_UP);
+            assertThat(result.waitedFor()).isEmpty();
+            assertThat(result.view().orElseThrow().pending().isEmpty()).isTrue();
+        }
+        try (Connection c = group.adminConnection(0)) {
+            // Server 0 does not replicate from itself: nothing to wait for, by construction.
+            CatchUpResult result = new CatchUp(c, sourceOf(group.server(0)), Duration.ofSeconds(5)).run();
+            assertThat(result.outcome()).isEqualTo(Outcome.NOT_APPLICABLE);
+        }
+    }
+}
