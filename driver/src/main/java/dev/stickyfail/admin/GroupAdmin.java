@@ -26,6 +26,12 @@ public interface GroupAdmin {
     /** How this instance stands with the decision store: lease, reachability. */
     CoordinationInfo coordination();
 
+    /**
+     * What servers switched away from did alone, found when each was reachable again (latest first, at most 20):
+     * transactions the new server had not received at the switch ({@code stickyfail.onAbandonedReturn=report}).
+     */
+    List<ErrantReport> errantTransactions();
+
     /** Every server in priority order. */
     List<ServerInfo> servers();
 

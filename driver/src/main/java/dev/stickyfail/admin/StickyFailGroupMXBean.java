@@ -34,6 +34,9 @@ public interface StickyFailGroupMXBean {
     /** The decision store's last error while the decision was unconfirmed, or an empty string. */
     String getLastStoreError();
 
+    /** What servers switched away from did alone (one line each, latest first): see GroupAdmin.errantTransactions(). */
+    String[] getErrantTransactions();
+
     /** Why the group refuses to choose a server (an untrusted state file), or an empty string. */
     String getRefusedReason();
 

@@ -48,6 +48,9 @@ public final class StickyFailConfig {
     private final String store;
     private final boolean jmx;
     private final Duration lease;
+    private final boolean switchCatchUp;
+    private final Duration switchCatchUpTimeout;
+    private final boolean reportAbandonedReturn;
     private final Map<String, String> storeProperties;
     private final Map<String, String> connectorProperties;
 
@@ -82,6 +85,10 @@ public final class StickyFailConfig {
         this.store = v.storeName();
         this.jmx = v.bool(StickyFailProperty.JMX);
         this.lease = v.positiveDuration(StickyFailProperty.LEASE);
+        this.switchCatchUp = v.bool(StickyFailProperty.SWITCH_CATCH_UP);
+        this.switchCatchUpTimeout = v.positiveDuration(StickyFailProperty.SWITCH_CATCH_UP_TIMEOUT);
+        this.reportAbandonedReturn = "report".equals(
+                v.choice(StickyFailProperty.ON_ABANDONED_RETURN, new String[] {"report", "ignore"}, x -> x));
         for (String key : storeProps.keySet()) {
             if (!key.startsWith(StickyFailProperty.PREFIX + store + ".")) {
                 throw ConfigErrors.problem("property " + key + " belongs to stickyfail.store="
@@ -312,6 +319,9 @@ public final class StickyFailConfig {
         compare(diff, StickyFailProperty.STORE, store, other.store);
         compare(diff, StickyFailProperty.JMX, jmx, other.jmx);
         compare(diff, StickyFailProperty.LEASE, lease, other.lease);
+        compare(diff, StickyFailProperty.SWITCH_CATCH_UP, switchCatchUp, other.switchCatchUp);
+        compare(diff, StickyFailProperty.SWITCH_CATCH_UP_TIMEOUT, switchCatchUpTimeout, other.switchCatchUpTimeout);
+        compare(diff, StickyFailProperty.ON_ABANDONED_RETURN, reportAbandonedReturn, other.reportAbandonedReturn);
         if (!storeProperties.equals(other.storeProperties)) {
             diff.add("stickyfail." + store + ".* (" + storeProperties.keySet() + " vs " + other.storeProperties.keySet() + ")");
         }
@@ -340,6 +350,20 @@ public final class StickyFailConfig {
     /** {@code stickyfail.stateFileUnusable=fresh-start}: an untrusted state file is ignored instead of refused. */
     public boolean stateFileUnusableFreshStart() {
         return stateFileUnusableFreshStart;
+    }
+
+    /** {@code stickyfail.switchCatchUp}: whether a switch waits for the new server to apply what it had received. */
+    public boolean switchCatchUp() {
+        return switchCatchUp;
+    }
+
+    public Duration switchCatchUpTimeout() {
+        return switchCatchUpTimeout;
+    }
+
+    /** {@code stickyfail.onAbandonedReturn=report}. */
+    public boolean reportAbandonedReturn() {
+        return reportAbandonedReturn;
     }
 
     /** {@code stickyfail.lease}: how long a shared decision, once confirmed, is trusted. */

@@ -56,6 +56,15 @@ public enum StickyFailProperty {
             "Where the decision lives: local (this JVM, plus stickyfail.stateFile if set) or hazelcast (shared by every instance)."),
     JMX("jmx", "true", "stats socket (runtime API)",
             "Register the group's MXBean dev.stickyfail:type=Group,name=<group>."),
+    SWITCH_CATCH_UP("switchCatchUp", "true", "(none: a proxy cannot see replication)",
+            "Before a switch hands out connections to the new server, wait until it has applied every transaction it had "
+                    + "received from the old one (GTIDs: MariaDB MASTER_GTID_WAIT, MySQL WAIT_FOR_EXECUTED_GTID_SET). Skipped by "
+                    + "itself where the new server does not replicate from the old one or has no GTIDs."),
+    SWITCH_CATCH_UP_TIMEOUT("switchCatchUpTimeout", "5s", "(none)",
+            "Longest a switch waits for that catch-up; then it switches anyway and says so (WARN, event)."),
+    ON_ABANDONED_RETURN("onAbandonedReturn", "report", "(none)",
+            "When a server the group switched away from is reachable again: report (compute the transactions it has that "
+                    + "the new server had not received at the switch, and report them: WARN, event, JMX, admin API) or ignore."),
     LEASE("lease", "8s", "(none: peers replicate with no lease)",
             "With a shared store: how long an instance trusts the decision it last confirmed, counted from when the confirming "
                     + "read was sent. An instance that cannot confirm in time stops routing until it can.");

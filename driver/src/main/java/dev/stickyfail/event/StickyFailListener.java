@@ -39,6 +39,14 @@ public interface StickyFailListener {
     default void onEviction(EvictionEvent event) {
     }
 
+    /** A switch waited for the new server to apply what it had received from the old one (or could not). */
+    default void onCatchUp(CatchUpEvent event) {
+    }
+
+    /** A server switched away from is back, with transactions the new server had not received at the switch. */
+    default void onErrantTransactions(ErrantTransactionsEvent event) {
+    }
+
     /** With a shared store: this instance lost its lease on the decision (fails closed), or holds it again. */
     default void onLease(LeaseEvent event) {
     }

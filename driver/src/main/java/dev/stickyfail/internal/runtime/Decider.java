@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -79,6 +80,7 @@ final class Decider {
     private final Lease lease;
     private final long confirmEveryNanos;
     private final String instanceId;
+    private final ReplicationGuard replication;
     private final BlockingQueue<Input> inbox = new LinkedBlockingQueue<>();
     private final Thread thread;
 
@@ -112,6 +114,7 @@ final class Decider {
         // confirm often enough that a lost read or two still leaves time, and that a switch is seen quickly
         this.confirmEveryNanos = Math.min(lease.leaseNanos() / 4, TimeUnit.MILLISECONDS.toNanos(250));
         this.instanceId = instanceId;
+        this.replication = new ReplicationGuard(group, events);
         this.local = local;
         this.epochFloor = epochFloor;
         this.refusedWhy = refusedWhy;
@@ -185,6 +188,11 @@ final class Decider {
 
     boolean isDeciderThread() {
         return Thread.currentThread() == thread;
+    }
+
+    /** What abandoned servers did alone, latest first (any thread). */
+    List<dev.stickyfail.admin.ErrantReport> errantReports() {
+        return replication.reports();
     }
 
     /** The shared store's last error while the lease is not held, or {@code null}. */
@@ -390,6 +398,9 @@ final class Decider {
 
     private void onHealthChanged(HealthChanged h) {
         ServerMonitor m = monitors[h.server];
+        if (h.to == ServerState.UP) {
+            replication.serverUp(h.server); // before the event: a listener that sees the server up sees the report too
+        }
         events.serverState(new ServerStateEvent(name, servers[h.server], h.from, h.to, h.cause));
         reconsider(servers[h.server] + " marked " + h.to + " (" + h.cause + ")", h.atNanos);
         if (h.to == ServerState.DOWN && config.onMarkedDown() == OnMarkedDown.SHUTDOWN_SESSIONS
@@ -514,6 +525,9 @@ final class Decider {
             store.acknowledge(next.epoch());
         } catch (Throwable e) {
             LOG.warn("stickyfail[{}] cannot acknowledge epoch {} in {} ({})", name, next.epoch(), store.describe(), e.toString());
+        }
+        if (from != null) {
+            replication.catchUp(group.indexOf(from.toString()), target, next.epoch());
         }
         if (lease.enabled()) {
             awaitAcknowledgements(next.epoch(), start);

@@ -61,6 +61,14 @@ final class EventDispatcher {
         fire(l -> l.onLease(e));
     }
 
+    void catchUp(dev.stickyfail.event.CatchUpEvent e) {
+        fire(l -> l.onCatchUp(e));
+    }
+
+    void errant(dev.stickyfail.event.ErrantTransactionsEvent e) {
+        fire(l -> l.onErrantTransactions(e));
+    }
+
     void switched(SwitchEvent e) {
         fire(l -> l.onSwitch(e));
     }

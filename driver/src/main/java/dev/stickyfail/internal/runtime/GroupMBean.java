@@ -99,6 +99,12 @@ final class GroupMBean implements StickyFailGroupMXBean {
     }
 
     @Override
+    public String[] getErrantTransactions() {
+        return runtime.errantTransactions().stream().map(r -> r.at() + " epoch " + r.epoch() + ": " + r.message())
+                .toArray(String[]::new);
+    }
+
+    @Override
     public String getRefusedReason() {
         String why = runtime.refusedWhy();
         return why == null ? "" : why;

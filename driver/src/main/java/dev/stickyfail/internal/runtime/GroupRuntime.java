@@ -327,6 +327,11 @@ public final class GroupRuntime implements GroupAdmin {
         throw noUsableServer(lastError);
     }
 
+    /** A session to a server with the probe's credentials, every read bounded by {@code timeout}. */
+    Connection openProbeSession(int server, Duration timeout) throws SQLException {
+        return probeConnector.openForProbe(servers[server], config.probeUser(), config.probePassword(), timeout.toMillis());
+    }
+
     /** {@code 08001}: the shared decision cannot be confirmed; names the store and how long. */
     private SQLException coordinationLost() {
         return new NoUsableServerException("stickyfail[" + name + "]: the shared decision could not be confirmed with "
@@ -500,6 +505,12 @@ public final class GroupRuntime implements GroupAdmin {
         Decision d = dec == null ? null : dec.decision();
         return d == null ? Optional.empty() : Optional.of(new DecisionInfo(d.server(), d.epoch(), d.decidedBy(),
                 d.decidedAt(), d.reason(), decisionPersisted()));
+    }
+
+    @Override
+    public List<dev.stickyfail.admin.ErrantReport> errantTransactions() {
+        Decider d = decider;
+        return d == null ? List.of() : d.errantReports();
     }
 
     @Override
