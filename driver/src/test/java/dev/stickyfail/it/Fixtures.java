@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Shared helpers of the driver's integration tests. */
-final class Fixtures {
+public final class Fixtures {
 
     private Fixtures() {
     }
@@ -29,7 +29,7 @@ final class Fixtures {
      * A DataSource with the app user, probing with the probe user (so the app user's sessions on a server are
      * exactly the application's connections), in a group of its own.
      */
-    static StickyFailDataSource dataSource(ServerGroup group, String hostList, String groupName, String params) {
+    public static StickyFailDataSource dataSource(ServerGroup group, String hostList, String groupName, String params) {
         StickyFailDataSource ds = new StickyFailDataSource(url(group, hostList, params));
         ds.setUser(group.appUser());
         ds.setPassword(group.appPassword());

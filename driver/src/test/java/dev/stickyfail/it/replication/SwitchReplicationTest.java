@@ -1,6 +1,7 @@
 package dev.stickyfail.it.replication;
 
 import dev.stickyfail.StickyFailDataSource;
+import dev.stickyfail.it.Fixtures;
 import dev.stickyfail.admin.ErrantReport;
 import dev.stickyfail.event.CatchUpEvent;
 import dev.stickyfail.event.ErrantTransactionsEvent;
@@ -40,14 +41,7 @@ class SwitchReplicationTest {
     }
 
     private StickyFailDataSource dataSource(String name, String params) {
-        StickyFailDataSource ds = new StickyFailDataSource("jdbc:stickyfail:mysql://" + group.hostList() + "/"
-                + group.database() + (params.isEmpty() ? "" : "?" + params));
-        ds.setUser(group.appUser());
-        ds.setPassword(group.appPassword());
-        ds.setProperty("stickyfail.group", name);
-        ds.setProperty("stickyfail.checkUser", group.probeUser());
-        ds.setProperty("stickyfail.checkPassword", group.probePassword());
-        return ds;
+        return Fixtures.dataSource(group, group.hostList(), name, params);
     }
 
     private void table(String name) throws Exception {
