@@ -63,11 +63,12 @@ public final class FaultProxy implements AutoCloseable {
     private volatile long delayNanos;
     private volatile boolean closed;
 
-    private FaultProxy(String targetHost, int targetPort) throws IOException {
+    private FaultProxy(InetSocketAddress bind, String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         this.listener = new ServerSocket();
-        listener.bind(new InetSocketAddress(Ports.loopback(), 0), 200);
+        listener.setReuseAddress(true);
+        listener.bind(bind, 200);
         ThreadFactory factory = r -> {
             Thread t = new Thread(r, "faultproxy-" + listener.getLocalPort() + "-" + THREADS.incrementAndGet());
             t.setDaemon(true);
@@ -80,12 +81,33 @@ public final class FaultProxy implements AutoCloseable {
     /** Starts a proxy on 127.0.0.1 and a free port, forwarding to {@code targetHost:targetPort}. */
     public static FaultProxy start(String targetHost, int targetPort) {
         try {
-            FaultProxy proxy = new FaultProxy(targetHost, targetPort);
+            FaultProxy proxy = new FaultProxy(new InetSocketAddress(Ports.loopback(), 0), targetHost, targetPort);
             LOG.info("{} started", proxy);
             return proxy;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start a proxy to " + targetHost + ":" + targetPort, e);
         }
+    }
+
+    /**
+     * Starts a proxy on a given loopback address and port (any of 127.0.0.0/8), forwarding to {@code server}: several
+     * application instances can then each reach "the same" {@code host:port} through a proxy of their own, one
+     * address each, and be cut off one at a time.
+     */
+    public static FaultProxy startOn(String bindAddress, int bindPort, DbServer server) {
+        try {
+            FaultProxy proxy = new FaultProxy(new InetSocketAddress(java.net.InetAddress.getByName(bindAddress), bindPort),
+                    server.host(), server.port());
+            LOG.info("{} started", proxy);
+            return proxy;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start a proxy on " + bindAddress + ":" + bindPort + " to " + server, e);
+        }
+    }
+
+    /** A free port below the ephemeral range, to bind proxies on several loopback addresses. */
+    public static int freePort() {
+        return Ports.freeServerPort();
     }
 
     /** A proxy in front of {@code server}. */
@@ -99,7 +121,7 @@ public final class FaultProxy implements AutoCloseable {
 
     /** {@code 127.0.0.1}. */
     public String host() {
-        return "127.0.0.1";
+        return listener.getInetAddress().getHostAddress();
     }
 
     /** {@code 127.0.0.1:<port>}. */

@@ -1,0 +1,50 @@
+package dev.stickyfail.samples.multi;
+
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Three application instances in separate JVMs, one shared decision in Hazelcast's CP Subsystem, two real MariaDB
+ * masters: the primary killed, one instance cut off from it alone, one instance paused while the others switch.
+ * Each must end with every instance on the backup and no write on the old primary after the first write on the backup
+ * (but writes in flight at the fault, reported 08007).
+ */
+class MultiInstanceTest {
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @EnumSource(MultiInstanceScenario.Fault.class)
+    void oneDecisionForEveryInstanceAndNoDoubleWrite(MultiInstanceScenario.Fault fault) throws Exception {
+        try (MultiInstanceScenario s = new MultiInstanceScenario(dir)) {
+            MultiInstanceScenario.Result r;
+            try {
+                s.start(Duration.ofSeconds(3), 2, 40);
+                r = s.run(fault, Duration.ofSeconds(2), Duration.ofSeconds(3));
+            } catch (RuntimeException | AssertionError e) {
+                for (Path log : s.logs()) {
+                    System.err.println("==== " + log + "\n" + (Files.exists(log) ? tail(Files.readString(log)) : "(none)"));
+                }
+                throw e;
+            }
+            System.out.println(r);
+            assertThat(r.misreported()).as("writes on the old primary after the first on the backup").isEmpty();
+            assertThat(r.finalStatus().values()).as("every instance on the backup").allMatch(v -> v.contains("active=db1:"));
+            assertThat(r.replicationHealthy()).isTrue();
+            assertThat(r.writes()).isGreaterThan(100);
+            r.failuresByInstance().values().forEach(f -> assertThat(f.keySet()).isSubsetOf("08S01", "08007", "08001"));
+        }
+    }
+
+    private static String tail(String s) {
+        return s.length() < 6000 ? s : s.substring(s.length() - 6000);
+    }
+}
