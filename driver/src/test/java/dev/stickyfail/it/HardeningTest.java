@@ -61,6 +61,7 @@ class HardeningTest {
     void aConnectionOpenedWhileASwitchHappensIsNeverHandedOutToTheOldServer() throws Exception {
         try (StickyFailDataSource ds = Fixtures.dataSource(group, group.hostList(), "race-connect", "")) {
             ds.getConnection().close();
+            awaitUp(ds.admin(), 1);
             GroupRuntime runtime = RuntimeRegistry.find("race-connect").orElseThrow();
             GroupRuntime.ConnectionFactory real = GroupRuntime.connectionFactory(
                     java.util.Map.of("user", group.appUser(), "password", group.appPassword(), "sslMode", "DISABLED"),
@@ -108,6 +109,7 @@ class HardeningTest {
         try (StickyFailDataSource ds = Fixtures.dataSource(group, group.hostList(), "listener-reentry", "")) {
             ds.getConnection().close();
             GroupAdmin admin = ds.admin();
+            awaitUp(admin, 1);
             List<String> order = new CopyOnWriteArrayList<>();
             AtomicInteger groupsSeen = new AtomicInteger();
             admin.addListener(new StickyFailListener() {
@@ -236,6 +238,10 @@ class HardeningTest {
             assertThat(e.detectionToServing()).isPositive().isLessThan(Duration.ofSeconds(10));
             assertThat(e.detectionToServing()).isGreaterThanOrEqualTo(e.duration());
         }
+    }
+
+    private static void awaitUp(GroupAdmin admin, int server) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> admin.servers().get(server).getState().equals("UP"));
     }
 
     private StickyFailDataSource dataSourceWithDefaultGroup(String hostList, String database) {

@@ -131,6 +131,7 @@ class SharedDecisionRuntimeTest {
                     switches.add(e);
                 }
             });
+            await().atMost(Duration.ofSeconds(20)).until(() -> admin.servers().get(1).getState().equals("UP"));
             long start = System.nanoTime();
             admin.switchTo(name(1)); // the other instance never acknowledges epoch 2: its lease must run out first
             await().atMost(Duration.ofSeconds(15)).until(() -> !switches.isEmpty());
