@@ -26,7 +26,8 @@ interface Contender {
     /**
      * {@code stickyfail}, {@code stickyfail:<props>}, {@code cj}, {@code cj-timeouts}, {@code cj:<props>},
      * {@code haproxy}, {@code haproxy-peers}, or either with {@code :<checks>}; {@code <props>} are {@code key=value}
-     * pairs separated by {@code &}, added to the URL; {@code <checks>} are HAProxy's {@code inter=500&fall=5&rise=2}.
+     * pairs separated by {@code &}, added to the URL; {@code <checks>} are HAProxy's {@code inter=500&fall=5&rise=2}, and {@code reload=3s}
+     * to reload HAProxy 3 s after the primary is back.
      */
     static Contender parse(String spec) {
         String s = spec.trim();
@@ -48,8 +49,8 @@ interface Contender {
         }
         for (String haproxy : new String[] {"haproxy-peers", "haproxy"}) {
             if (lower.equals(haproxy) || lower.startsWith(haproxy + ":")) {
-                String checks = lower.equals(haproxy) ? "" : s.substring(haproxy.length() + 1);
-                return new HaproxyContender(s, haproxy.endsWith("-peers"), HaproxyConfig.Checks.parse(checks));
+                String props = lower.equals(haproxy) ? "" : s.substring(haproxy.length() + 1);
+                return HaproxyContender.parse(s, haproxy.endsWith("-peers"), props);
             }
         }
         throw new IllegalArgumentException("'" + spec + "' is not a contender; expected stickyfail, stickyfail:<props>, "

@@ -2,8 +2,11 @@ package dev.stickyfail.benchmarks.failover;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.stickyfail.config.Durations;
 import dev.stickyfail.testkit.ServerGroup;
 import dev.stickyfail.testkit.workload.FailoverScenario;
+import dev.stickyfail.testkit.workload.Timeline;
+import dev.stickyfail.testkit.workload.TimelineEvent;
 import dev.stickyfail.testkit.workload.Topology;
 import dev.stickyfail.testkit.workload.WorkloadClient;
 
@@ -33,13 +36,33 @@ final class HaproxyContender implements Contender {
     private final String name;
     private final boolean localPeer;
     private final HaproxyConfig.Checks checks;
+    /** When set, HAProxy is reloaded this long after the primary is healed, and the pool renews its connections. */
+    private final Duration reloadAfterHeal;
     /** Looked up on first use: the benchmark's logging is configured after the options are parsed. */
     private Optional<Path> binary;
 
-    HaproxyContender(String name, boolean localPeer, HaproxyConfig.Checks checks) {
+    HaproxyContender(String name, boolean localPeer, HaproxyConfig.Checks checks, Duration reloadAfterHeal) {
         this.name = name;
         this.localPeer = localPeer;
         this.checks = checks;
+        this.reloadAfterHeal = reloadAfterHeal;
+    }
+
+    /**
+     * {@code haproxy} or {@code haproxy-peers} with {@code props}: HAProxy's {@code inter}, {@code fall}, {@code rise}
+     * and {@code reload=<duration>} (reload HAProxy that long after the primary is healed), separated by {@code &}.
+     */
+    static HaproxyContender parse(String name, boolean localPeer, String props) {
+        List<String> checks = new ArrayList<>();
+        Duration reload = null;
+        for (String pair : props.split("&")) {
+            if (pair.trim().startsWith("reload=")) {
+                reload = BenchmarkOptions.duration("reload", pair.substring(pair.indexOf('=') + 1).trim());
+            } else {
+                checks.add(pair);
+            }
+        }
+        return new HaproxyContender(name, localPeer, HaproxyConfig.Checks.parse(String.join("&", checks)), reload);
     }
 
     private synchronized Optional<Path> binary() {
@@ -73,7 +96,9 @@ final class HaproxyContender implements Contender {
                 + "option mysql-check user " + CHECK_USER + ", db0 " + checks.text() + ", "
                 + String.join(", ", servers.subList(1, servers.size())) + " backup, on-marked-down shutdown-sessions, "
                 + "stick-table type integer size 1, stick on int(1)"
-                + (localPeer ? ", peers section naming the local peer" : ", no peers");
+                + (localPeer ? ", peers section naming the local peer" : ", no peers")
+                + (reloadAfterHeal == null ? "" : "; reloaded (haproxy -sf) " + Durations.format(reloadAfterHeal)
+                + " after db0 is back, then HikariCP renews its connections (softEvictConnections)");
     }
 
     /** The configuration a run would use, with the given ports and stats socket. */
@@ -107,8 +132,12 @@ final class HaproxyContender implements Contender {
             hc.setPassword(group.appPassword());
             hc.addDataSourceProperty("logger", "Slf4JLogger");
             HikariDataSource pool = new HikariDataSource(hc);
+            Thread reloader = reloadAfterHeal == null ? null : reloader(scenario.timeline(), haproxy, pool);
             return List.of(new WorkloadClient(name, pool, () -> {
                 try {
+                    if (reloader != null) {
+                        reloader.interrupt();
+                    }
                     pool.close();
                 } finally {
                     haproxy.close();
@@ -118,6 +147,33 @@ final class HaproxyContender implements Contender {
             haproxy.close();
             throw e;
         }
+    }
+
+    /**
+     * Waits for the primary to be healed, then for {@link #reloadAfterHeal}, reloads HAProxy and has HikariCP renew
+     * its connections, as it does over {@code maxLifetime} or when connections break: the new connections go wherever
+     * the new HAProxy process sends them. Polls the timeline: it has no listeners of its own.
+     */
+    private Thread reloader(Timeline timeline, HaproxyProcess haproxy, HikariDataSource pool) {
+        Thread t = new Thread(() -> {
+            try {
+                while (timeline.events().stream().noneMatch(e -> e.kind() == TimelineEvent.Kind.HEALED)) {
+                    Thread.sleep(50); // polling the timeline, not waiting for a condition someone signals
+                }
+                Thread.sleep(reloadAfterHeal.toMillis()); // the schedule of the experiment
+                long pid = haproxy.reload();
+                pool.getHikariPoolMXBean().softEvictConnections();
+                timeline.add(TimelineEvent.Kind.NOTE, "haproxy reloaded (haproxy -sf): new process " + pid
+                        + "; HikariCP renews its connections");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException | RuntimeException e) {
+                timeline.add(TimelineEvent.Kind.NOTE, "haproxy reload failed: " + e);
+            }
+        }, "haproxy-reloader-" + name);
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /**

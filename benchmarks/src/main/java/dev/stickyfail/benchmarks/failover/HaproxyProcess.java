@@ -7,7 +7,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -39,7 +38,8 @@ import java.util.stream.Stream;
  * A real HAProxy process for one benchmark run: its own configuration and stats socket in a temporary directory,
  * in the foreground ({@code -db}), killed by {@link #close()} or, should the JVM end first, by a shutdown hook.
  * While it runs, the servers it marks up or down (its own log lines on stderr) and every move of its stick table's
- * entry (read on the stats socket every {@value #POLL_MILLIS} ms) go on the run's timeline.
+ * entry (read on the stats socket every {@value #POLL_MILLIS} ms) go on the run's timeline. {@link #reload()}
+ * reloads it as {@code haproxy -sf} does.
  */
 final class HaproxyProcess implements AutoCloseable {
 
@@ -56,25 +56,40 @@ final class HaproxyProcess implements AutoCloseable {
     private static final Pattern STICK_SERVER = Pattern.compile("server_(?:key|name)=(\\S+)");
     private static final Pattern STICK_SERVER_ID = Pattern.compile("server_id=(\\d+)");
 
-    private final Process process;
+    private final Path binary;
+    private final List<Process> processes = new ArrayList<>();
+    private volatile Process process;
     private final Path dir;
     private final HaproxyConfig config;
     private final Timeline timeline;
     private final Deque<String> stderrTail = new ArrayDeque<>();
-    private final Thread stderrReader;
     private final Thread stickWatcher;
     private final Thread shutdownHook;
     private volatile boolean closing;
 
-    private HaproxyProcess(Process process, Path dir, HaproxyConfig config, Timeline timeline) {
-        this.process = process;
+    private HaproxyProcess(Path binary, Process process, Path dir, HaproxyConfig config, Timeline timeline) {
+        this.binary = binary;
         this.dir = dir;
         this.config = config;
         this.timeline = timeline;
-        this.shutdownHook = new Thread(process::destroyForcibly, "haproxy-kill-on-exit");
+        this.shutdownHook = new Thread(this::killAll, "haproxy-kill-on-exit");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
-        this.stderrReader = daemon("haproxy-stderr", () -> readStderr(process.getErrorStream()));
+        adopt(process);
         this.stickWatcher = daemon("haproxy-stick-table", this::watchStickTable);
+    }
+
+    private void adopt(Process p) {
+        synchronized (processes) {
+            processes.add(p);
+        }
+        process = p;
+        daemon("haproxy-stderr-" + p.pid(), () -> readStderr(p));
+    }
+
+    private void killAll() {
+        synchronized (processes) {
+            processes.forEach(Process::destroyForcibly);
+        }
     }
 
     /** The {@code haproxy} binary: on the PATH, or in the sbin directories a non-root PATH may lack. */
@@ -124,7 +139,7 @@ final class HaproxyProcess implements AutoCloseable {
             deleteQuietly(dir);
             throw new SQLException("cannot start " + binary + " -db -f " + file + ": " + e.getMessage(), "08001", e);
         }
-        HaproxyProcess haproxy = new HaproxyProcess(process, dir, config, timeline);
+        HaproxyProcess haproxy = new HaproxyProcess(binary, process, dir, config, timeline);
         try {
             haproxy.awaitChecksPassed(readyWithin);
             return haproxy;
@@ -140,6 +155,19 @@ final class HaproxyProcess implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    /**
+     * A reload as {@code haproxy -sf} does it: a new process on the same configuration takes over the listening
+     * sockets and tells the old one to stop accepting; the old one serves the sessions it has until they end. With
+     * a local peer, the new process first pulls the stick table from the old one. Returns the new process's pid.
+     */
+    long reload() throws IOException {
+        Process old = process;
+        Process fresh = new ProcessBuilder(binary.toString(), "-db", "-f", dir.resolve("haproxy.cfg").toString(),
+                "-sf", Long.toString(old.pid())).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        adopt(fresh);
+        return fresh.pid();
     }
 
     /** One command on the admin stats socket, its whole answer. */
@@ -214,11 +242,11 @@ final class HaproxyProcess implements AutoCloseable {
                 + "(states " + states + "); haproxy said: " + stderrTail(), "08001");
     }
 
-    private void readStderr(InputStream in) {
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+    private void readStderr(Process p) {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = reader.readLine()) != null) {
-                LOG.info("haproxy[{}]: {}", process.pid(), line);
+                LOG.info("haproxy[{}]: {}", p.pid(), line);
                 synchronized (stderrTail) {
                     stderrTail.addLast(line);
                     if (stderrTail.size() > 10) {
@@ -227,7 +255,8 @@ final class HaproxyProcess implements AutoCloseable {
                 }
                 Matcher m = SERVER_STATE.matcher(line);
                 if (m.find() && !closing) {
-                    timeline.add(TimelineEvent.Kind.SERVER_STATE, "haproxy marked " + m.group(1) + " " + m.group(2)
+                    timeline.add(TimelineEvent.Kind.SERVER_STATE, "haproxy " + (p == process ? "" : "(old process) ")
+                            + "marked " + m.group(1) + " " + m.group(2)
                             + (m.group(3) == null ? "" : ": " + m.group(3)));
                 }
             }
@@ -238,7 +267,7 @@ final class HaproxyProcess implements AutoCloseable {
 
     private void watchStickTable() {
         String last = null;
-        while (!closing && process.isAlive()) {
+        while (!closing) {
             try {
                 String now = stickyServer().orElse(null);
                 if (now != null && last != null && !now.equals(last) && !closing) {
@@ -262,19 +291,25 @@ final class HaproxyProcess implements AutoCloseable {
         }
     }
 
-    /** Kills HAProxy (SIGTERM, then SIGKILL after 5 s) and deletes its directory. */
+    /** Kills every HAProxy process it started (SIGTERM, then SIGKILL after 5 s) and deletes its directory. */
     @Override
     public void close() {
         closing = true;
         stickWatcher.interrupt();
-        process.destroy();
+        List<Process> all;
+        synchronized (processes) {
+            all = List.copyOf(processes);
+        }
+        all.forEach(Process::destroy);
         try {
-            if (!process.waitFor(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            for (Process p : all) {
+                if (!p.waitFor(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly().waitFor(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                }
             }
             stickWatcher.join(STOP_WAIT.toMillis());
         } catch (InterruptedException e) {
-            process.destroyForcibly();
+            killAll();
             Thread.currentThread().interrupt();
         }
         try {
