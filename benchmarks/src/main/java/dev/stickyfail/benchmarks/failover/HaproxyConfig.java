@@ -76,6 +76,10 @@ record HaproxyConfig(int bindPort, List<String> servers, String checkUser, Check
         }
     }
 
+    HaproxyConfig withStatsSocket(Path socket) {
+        return new HaproxyConfig(bindPort, servers, checkUser, checks, localPeer, peerPort, socket);
+    }
+
     /** The configuration file's text. */
     String text() {
         List<String> l = new ArrayList<>();

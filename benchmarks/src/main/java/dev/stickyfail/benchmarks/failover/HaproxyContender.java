@@ -116,15 +116,20 @@ final class HaproxyContender implements Contender {
         Topology topology = scenario.topology();
         ServerGroup group = topology.group();
         createCheckUser(group);
-        HaproxyProcess haproxy;
+        HaproxyConfig config;
         try {
-            Path dir = Files.createTempDirectory("stickyfail-haproxy-");
-            HaproxyConfig config = config(topology, HaproxyProcess.freePort(), localPeer ? HaproxyProcess.freePort() : 0,
-                    dir.resolve("haproxy.sock"));
-            haproxy = HaproxyProcess.start(binary, dir, config, scenario.timeline(), READY_WITHIN);
+            config = config(topology, HaproxyProcess.freePort(), localPeer ? HaproxyProcess.freePort() : 0, null);
         } catch (IOException e) {
-            throw new SQLException("cannot prepare HAProxy's directory or ports: " + e.getMessage(), "08001", e);
+            throw new SQLException("cannot find free ports for HAProxy: " + e.getMessage(), "08001", e);
         }
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("stickyfail-haproxy-");
+        } catch (IOException e) {
+            throw new SQLException("cannot create HAProxy's temporary directory: " + e.getMessage(), "08001", e);
+        }
+        HaproxyProcess haproxy = HaproxyProcess.start(binary, dir, config.withStatsSocket(dir.resolve("haproxy.sock")),
+                scenario.timeline(), READY_WITHIN);
         try {
             HikariConfig hc = Pools.config(name, poolSize);
             hc.setJdbcUrl("jdbc:mysql://127.0.0.1:" + haproxy.config().bindPort() + "/" + group.database());
