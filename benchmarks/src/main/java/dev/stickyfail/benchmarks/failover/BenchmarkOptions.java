@@ -23,9 +23,11 @@ record BenchmarkOptions(List<Fault> faults, List<Contender> contenders, int writ
             "the same workload runs through each contender, one after the other, on the same two MariaDB servers.",
             "",
             "  --fault=all|kill,freeze,blackhole    faults to run (default all)",
-            "  --contenders=all|stickyfail,cj,cj-timeouts",
+            "  --contenders=all|stickyfail,cj,cj-timeouts,haproxy,haproxy-peers",
             "                                       who to run (default all); also stickyfail:<props> and cj:<props>,",
-            "                                       props as key=value&key=value added to the URL",
+            "                                       props as key=value&key=value added to the URL, and",
+            "                                       haproxy:<checks>, haproxy-peers:<checks> as inter=500&fall=5&rise=2,",
+            "                                       and reload=3s: reload HAProxy 3 s after db0 is back, then renew the pool",
             "  --writers=16                         writer threads (and pooled connections per contender)",
             "  --rate=400                           writes per second, all writers together",
             "  --before=5s --outage=10s --after=10s the phases: writing before the fault, the fault, after healing",
@@ -36,6 +38,9 @@ record BenchmarkOptions(List<Fault> faults, List<Contender> contenders, int writ
             "",
             "Contenders: stickyfail = jdbc:stickyfail: at default settings; cj = jdbc:mysql://db0,db1/app?failOverReadOnly=false;",
             "cj-timeouts = cj plus connectTimeout=2000&socketTimeout=2000.",
+            "haproxy = jdbc:mysql://127.0.0.1:<port>/app through a real HAProxy (option mysql-check, check inter 500 fall 5",
+            "rise 2, db1 backup, on-marked-down shutdown-sessions, stick on int(1)); haproxy-peers = the same with a peers",
+            "section naming the local peer. Both need Debian's haproxy (apt-get install haproxy); skipped without it.",
             "Set -Dcom.zaxxer.hikari.aliveBypassWindowMs=0 on the java command to have HikariCP validate every borrow.");
 
     static BenchmarkOptions parse(String[] args) {
@@ -78,7 +83,8 @@ record BenchmarkOptions(List<Fault> faults, List<Contender> contenders, int writ
     }
 
     static List<Contender> allContenders() {
-        return List.of(Contender.parse("stickyfail"), Contender.parse("cj"), Contender.parse("cj-timeouts"));
+        return List.of(Contender.parse("stickyfail"), Contender.parse("cj"), Contender.parse("cj-timeouts"),
+                Contender.parse("haproxy"), Contender.parse("haproxy-peers"));
     }
 
     ScenarioOptions scenario(Fault fault) {

@@ -24,8 +24,10 @@ interface Contender {
     List<WorkloadClient> open(FailoverScenario scenario, int poolSize) throws SQLException;
 
     /**
-     * {@code stickyfail}, {@code stickyfail:<props>}, {@code cj}, {@code cj-timeouts}, or {@code cj:<props>};
-     * {@code <props>} are {@code key=value} pairs separated by {@code &}, added to the URL.
+     * {@code stickyfail}, {@code stickyfail:<props>}, {@code cj}, {@code cj-timeouts}, {@code cj:<props>},
+     * {@code haproxy}, {@code haproxy-peers}, or either with {@code :<checks>}; {@code <props>} are {@code key=value}
+     * pairs separated by {@code &}, added to the URL; {@code <checks>} are HAProxy's {@code inter=500&fall=5&rise=2}, and {@code reload=3s}
+     * to reload HAProxy 3 s after the primary is back.
      */
     static Contender parse(String spec) {
         String s = spec.trim();
@@ -45,7 +47,13 @@ interface Contender {
         if (lower.startsWith("cj:")) {
             return new ConnectorJContender(s, ConnectorJContender.BASE + "&" + s.substring("cj:".length()));
         }
+        for (String haproxy : new String[] {"haproxy-peers", "haproxy"}) {
+            if (lower.equals(haproxy) || lower.startsWith(haproxy + ":")) {
+                String props = lower.equals(haproxy) ? "" : s.substring(haproxy.length() + 1);
+                return HaproxyContender.parse(s, haproxy.endsWith("-peers"), props);
+            }
+        }
         throw new IllegalArgumentException("'" + spec + "' is not a contender; expected stickyfail, stickyfail:<props>, "
-                + "cj, cj-timeouts or cj:<props>");
+                + "cj, cj-timeouts, cj:<props>, haproxy, haproxy-peers, or haproxy:<checks> / haproxy-peers:<checks>");
     }
 }

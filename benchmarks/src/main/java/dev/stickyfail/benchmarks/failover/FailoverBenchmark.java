@@ -20,10 +20,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The failover benchmark: for each fault (kill, freeze, blackhole) and each contender (stickyfail, Connector/J's
- * multi-host failover without and with timeouts), the same fixed-rate write workload through HikariCP, with the
+ * multi-host failover without and with timeouts, plain Connector/J through a real HAProxy without and with a local
+ * peer), the same fixed-rate write workload through HikariCP, with the
  * primary broken and healed; then a plain-text table on stdout and a self-contained HTML report with one chart per
  * run. Contenders of one fault run one after the other, on the same servers (healed between runs).
  *
@@ -82,18 +84,28 @@ public final class FailoverBenchmark {
             out.println(BenchmarkOptions.USAGE);
             return new Outcome(0, List.of(), null);
         }
+        List<Contender> contenders = runnable(options.contenders(), out);
         List<Run> runs = new ArrayList<>();
+        if (contenders.isEmpty()) {
+            out.println("Nothing to run.");
+            return new Outcome(0, runs, null);
+        }
         try (ServerGroup group = ServerGroup.start(2)) {
             Environment env = Environment.capture(version(group));
+            Optional<HaproxyContender> haproxy = contenders.stream().filter(HaproxyContender.class::isInstance)
+                    .map(HaproxyContender.class::cast).findFirst();
+            if (haproxy.isPresent()) {
+                env = env.with("HAProxy", haproxy.get().version() + " (Debian package)");
+            }
             out.println("Failover benchmark: " + options.writers() + " writers, " + options.rate() + " writes/s, "
                     + fmt(options.before()) + " before the fault, " + fmt(options.outage()) + " outage, "
                     + fmt(options.after()) + " after");
             env.facts().forEach((k, v) -> out.printf(Locale.ROOT, "  %-22s %s%n", k, v));
-            int total = options.repeat() * options.faults().size() * options.contenders().size();
+            int total = options.repeat() * options.faults().size() * contenders.size();
             int index = 0;
             for (int repeat = 1; repeat <= options.repeat(); repeat++) {
                 for (Fault fault : options.faults()) {
-                    for (Contender contender : options.contenders()) {
+                    for (Contender contender : contenders) {
                         index++;
                         group.heal(Duration.ofSeconds(90));
                         Run run = runOne(group, options, fault, contender, repeat);
@@ -126,6 +138,23 @@ public final class FailoverBenchmark {
             e.printStackTrace(out);
             return new Outcome(3, runs, null);
         }
+    }
+
+    /** The contenders that can run here; when HAProxy's cannot, one line says how to install it. */
+    private static List<Contender> runnable(List<Contender> contenders, PrintStream out) {
+        List<Contender> result = new ArrayList<>();
+        boolean skipped = false;
+        for (Contender c : contenders) {
+            if (c instanceof HaproxyContender h && !h.available()) {
+                skipped = true;
+            } else {
+                result.add(c);
+            }
+        }
+        if (skipped) {
+            out.println(HaproxyProcess.INSTALL_HINT);
+        }
+        return result;
     }
 
     private static Run runOne(ServerGroup group, BenchmarkOptions options, Fault fault, Contender contender, int repeat)

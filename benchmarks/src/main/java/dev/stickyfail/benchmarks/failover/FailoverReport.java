@@ -56,7 +56,8 @@ final class FailoverReport {
 
     static final String LEGEND = String.join("\n",
             "to backup          from the fault to the first write committed on the backup",
-            "switch             from the fault to stickyfail's switch (Connector/J reports none)",
+            "switch             from the fault to stickyfail's switch, or to HAProxy's stick table moving to the",
+            "                   backup (its stats socket, read every 20 ms); Connector/J reports none",
             "committed          writes acknowledged to the application during the whole run",
             "failed             exceptions the application saw, by SQLState",
             "held (max)         writes started after the fault that succeeded but took >= the held threshold",
@@ -131,7 +132,7 @@ final class FailoverReport {
         h.append("</table>\n<pre>").append(esc(LEGEND)).append("</pre>\n");
 
         h.append("<h2>Runs</h2>\n<p class=\"muted\">Writes per second on each server (250 ms buckets, by the time each write "
-                + "was acknowledged) and failed operations per second. Marked: the fault, stickyfail's switch, the first "
+                + "was acknowledged) and failed operations per second. Marked: the fault, stickyfail's switch (or HAProxy's stick table moving), the first "
                 + "write on the backup, and the primary back.</p>\n");
         for (Run run : runs) {
             ScenarioResult r = run.result();
