@@ -9,13 +9,24 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * stickyfail for a Spring Boot application whose {@code spring.datasource.url} starts with {@code jdbc:stickyfail:}:
- * the typed {@code stickyfail.*} properties and, with HikariCP, the pool integration. The driver class itself is named
- * by {@link StickyFailEnvironmentPostProcessor}; metrics, health and the endpoint have their own auto-configurations.
+ * the typed {@code stickyfail.*} properties, the driver class (also set by {@link StickyFailEnvironmentPostProcessor},
+ * for code that reads the environment before the context) and, with HikariCP, the pool integration. Metrics, health
+ * and the endpoint have their own auto-configurations.
  */
 @AutoConfiguration(beforeName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
 @ConditionalOnStickyFailUrl
 @EnableConfigurationProperties(StickyFailProperties.class)
 public class StickyFailAutoConfiguration {
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.jdbc.autoconfigure.DataSourceProperties")
+    static class DriverClass {
+
+        @Bean
+        static StickyFailDriverClassPostProcessor stickyFailDriverClassPostProcessor() {
+            return new StickyFailDriverClassPostProcessor();
+        }
+    }
 
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = {"com.zaxxer.hikari.HikariDataSource", "dev.stickyfail.hikari.StickyFailHikari"})

@@ -111,6 +111,13 @@ class StickyFailAutoConfigurationTest {
         assertThat(driverAfterPostProcessing()).isNull();
     }
 
+    @Test
+    void aUrlThatReachesOnlyTheContextStillGetsTheDriverClass() {
+        new ApplicationContextRunner().withConfiguration(ALL).withPropertyValues(URL).run(context ->
+                assertThat(context.getBean(HikariDataSource.class).getDriverClassName())
+                        .isEqualTo(StickyFailDriver.class.getName()));
+    }
+
     private static String driverAfterPostProcessing(String... properties) {
         StandardEnvironment environment = new StandardEnvironment();
         TestPropertySourceUtils.addInlinedPropertiesToEnvironment(environment, properties);
