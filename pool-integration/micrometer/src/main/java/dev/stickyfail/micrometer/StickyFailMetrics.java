@@ -74,15 +74,15 @@ public final class StickyFailMetrics implements MeterBinder, AutoCloseable {
 
     @Override
     public void bindTo(MeterRegistry registry) {
+        // groups seen so far get their meters here; groups created from now on register in every registry themselves
+        List<GroupMeters> known = List.copyOf(groups.values());
         registries.add(registry);
+        known.forEach(g -> g.registerIn(registry));
         if (listening.compareAndSet(false, true)) {
             StickyFail.addGlobalListener(listener);
         }
         for (GroupAdmin admin : StickyFail.groups()) {
             group(admin.name());
-        }
-        for (GroupMeters g : groups.values()) {
-            g.registerIn(registry);
         }
     }
 
@@ -107,9 +107,9 @@ public final class StickyFailMetrics implements MeterBinder, AutoCloseable {
         if (raced != null) {
             return raced;
         }
-        created.initialise();
+        created.initialise(); // its servers register themselves
         for (MeterRegistry r : registries) {
-            created.registerIn(r);
+            created.registerGroupGaugesIn(r);
         }
         return created;
     }
@@ -213,12 +213,16 @@ public final class StickyFailMetrics implements MeterBinder, AutoCloseable {
         }
 
         void registerIn(MeterRegistry r) {
+            registerGroupGaugesIn(r);
+            servers.values().forEach(s -> s.registerIn(r));
+        }
+
+        void registerGroupGaugesIn(MeterRegistry r) {
             Gauge.builder(PREFIX + "decision.epoch", epoch, AtomicLong::get)
                     .description("Epoch of the group's decision: grows by one at every switch").tag("group", name).register(r);
             Gauge.builder(PREFIX + "decision.persisted", persisted, AtomicInteger::get)
                     .description("1 while the decision is durable (state file or shared store written), 0 when it is not")
                     .tag("group", name).register(r);
-            servers.values().forEach(s -> s.registerIn(r));
         }
 
         ServerMeters server(String server) {
