@@ -23,8 +23,9 @@ record BenchmarkOptions(List<Fault> faults, List<Contender> contenders, int writ
             "the same workload runs through each contender, one after the other, on the same two MariaDB servers.",
             "",
             "  --fault=all|kill,freeze,blackhole    faults to run (default all)",
-            "  --contenders=all|stickyfail,cj,cj-timeouts",
-            "                                       who to run (default all); also stickyfail:<props> and cj:<props>,",
+            "  --contenders=all|stickyfail,stickyfail+hikari,cj,cj-timeouts",
+            "                                       who to run (default all); also stickyfail:<props>,",
+            "                                       stickyfail+hikari:<props> and cj:<props>,",
             "                                       props as key=value&key=value added to the URL",
             "  --writers=16                         writer threads (and pooled connections per contender)",
             "  --rate=400                           writes per second, all writers together",
@@ -34,7 +35,8 @@ record BenchmarkOptions(List<Fault> faults, List<Contender> contenders, int writ
             "  --report=FILE                        the HTML report (default benchmarks/target/failover-report.html)",
             "  --verbose                            driver, pool and server logs on stderr (default: a file beside the report)",
             "",
-            "Contenders: stickyfail = jdbc:stickyfail: at default settings; cj = jdbc:mysql://db0,db1/app?failOverReadOnly=false;",
+            "Contenders: stickyfail = jdbc:stickyfail: at default settings; stickyfail+hikari = the same with stickyfail's",
+            "HikariCP integration (the pool is retired when a switch starts); cj = jdbc:mysql://db0,db1/app?failOverReadOnly=false;",
             "cj-timeouts = cj plus connectTimeout=2000&socketTimeout=2000.",
             "Set -Dcom.zaxxer.hikari.aliveBypassWindowMs=0 on the java command to have HikariCP validate every borrow.");
 
@@ -78,7 +80,8 @@ record BenchmarkOptions(List<Fault> faults, List<Contender> contenders, int writ
     }
 
     static List<Contender> allContenders() {
-        return List.of(Contender.parse("stickyfail"), Contender.parse("cj"), Contender.parse("cj-timeouts"));
+        return List.of(Contender.parse("stickyfail"), Contender.parse("stickyfail+hikari"), Contender.parse("cj"),
+                Contender.parse("cj-timeouts"));
     }
 
     ScenarioOptions scenario(Fault fault) {

@@ -24,17 +24,24 @@ interface Contender {
     List<WorkloadClient> open(FailoverScenario scenario, int poolSize) throws SQLException;
 
     /**
-     * {@code stickyfail}, {@code stickyfail:<props>}, {@code cj}, {@code cj-timeouts}, or {@code cj:<props>};
+     * {@code stickyfail}, {@code stickyfail:<props>}, {@code stickyfail+hikari} (with the HikariCP integration),
+     * {@code stickyfail+hikari:<props>}, {@code cj}, {@code cj-timeouts}, or {@code cj:<props>};
      * {@code <props>} are {@code key=value} pairs separated by {@code &}, added to the URL.
      */
     static Contender parse(String spec) {
         String s = spec.trim();
         String lower = s.toLowerCase(Locale.ROOT);
         if (lower.equals("stickyfail")) {
-            return new StickyFailContender(s, "");
+            return new StickyFailContender(s, "", false);
         }
         if (lower.startsWith("stickyfail:")) {
-            return new StickyFailContender(s, s.substring("stickyfail:".length()));
+            return new StickyFailContender(s, s.substring("stickyfail:".length()), false);
+        }
+        if (lower.equals("stickyfail+hikari")) {
+            return new StickyFailContender(s, "", true);
+        }
+        if (lower.startsWith("stickyfail+hikari:")) {
+            return new StickyFailContender(s, s.substring("stickyfail+hikari:".length()), true);
         }
         if (lower.equals("cj")) {
             return new ConnectorJContender(s, ConnectorJContender.BASE);
@@ -46,6 +53,6 @@ interface Contender {
             return new ConnectorJContender(s, ConnectorJContender.BASE + "&" + s.substring("cj:".length()));
         }
         throw new IllegalArgumentException("'" + spec + "' is not a contender; expected stickyfail, stickyfail:<props>, "
-                + "cj, cj-timeouts or cj:<props>");
+                + "stickyfail+hikari, stickyfail+hikari:<props>, cj, cj-timeouts or cj:<props>");
     }
 }
