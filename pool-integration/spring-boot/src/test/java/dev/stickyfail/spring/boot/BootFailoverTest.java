@@ -62,7 +62,7 @@ class BootFailoverTest {
     JdbcTemplate jdbc;
 
     @Test
-    void theSwitchIsVisibleInHealthTheEndpointAndTheMetersAndWritesAreRefused() throws Exception {
+    void theSwitchIsVisibleInHealthTheEndpointAndTheMetersWritesAreRefusedAndNoUsableServerIsDown() throws Exception {
         String db0 = group.server(0).hostAndPort();
         String db1 = group.server(1).hostAndPort();
         assertThat(jdbc.queryForObject("SELECT @@server_id", Long.class)).isEqualTo(group.server(0).serverId());
@@ -106,6 +106,13 @@ class BootFailoverTest {
                 .isEqualTo("hikaricp.connections");
 
         assertThat(jdbc.queryForObject("SELECT @@server_id", Long.class)).isEqualTo(group.server(1).serverId());
+
+        group.server(1).kill();
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                "DOWN".equals(http.getAnyStatus(port, "/actuator/health").at("/components/stickyfail/status").asString()));
+        JsonNode none = http.getAnyStatus(port, "/actuator/health").at("/components/stickyfail/details");
+        assertThat(none.at("/activeServer").isNull() || none.at("/activeServer").isMissingNode()).as("no active server: " + none).isTrue();
+        assertThat(none.at("/servers/" + db1 + "/state").asString()).isEqualTo("DOWN");
     }
 
     private final BootFixtures.Http http = new BootFixtures.Http();

@@ -41,6 +41,13 @@ final class BootFixtures {
             return json.readTree(r.body());
         }
 
+        /** The body of any answer, e.g. the 503 of a health endpoint that is DOWN. */
+        JsonNode getAnyStatus(int port, String path) throws IOException, InterruptedException {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return json.readTree(r.body());
+        }
+
         HttpResponse<String> post(int port, String path, String body) throws IOException, InterruptedException {
             return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                     .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
