@@ -23,11 +23,12 @@ record BenchmarkOptions(List<Fault> faults, List<Contender> contenders, int writ
             "the same workload runs through each contender, one after the other, on the same two MariaDB servers.",
             "",
             "  --fault=all|kill,freeze,blackhole    faults to run (default all)",
-            "  --contenders=all|stickyfail,cj,cj-timeouts,haproxy,haproxy-peers",
-            "                                       who to run (default all); also stickyfail:<props> and cj:<props>,",
-            "                                       props as key=value&key=value added to the URL, and",
-            "                                       haproxy:<checks>, haproxy-peers:<checks> as inter=500&fall=5&rise=2,",
-            "                                       and reload=3s: reload HAProxy 3 s after db0 is back, then renew the pool",
+            "  --contenders=all|stickyfail,stickyfail+hikari,cj,cj-timeouts,haproxy,haproxy-peers",
+            "                                       who to run (default all); also stickyfail:<props>,",
+            "                                       stickyfail+hikari:<props> and cj:<props>, props as key=value&key=value",
+            "                                       added to the URL, and haproxy:<checks>, haproxy-peers:<checks> as",
+            "                                       inter=500&fall=5&rise=2, and reload=3s: reload HAProxy 3 s after db0 is",
+            "                                       back, then renew the pool",
             "  --writers=16                         writer threads (and pooled connections per contender)",
             "  --rate=400                           writes per second, all writers together",
             "  --before=5s --outage=10s --after=10s the phases: writing before the fault, the fault, after healing",
@@ -36,7 +37,8 @@ record BenchmarkOptions(List<Fault> faults, List<Contender> contenders, int writ
             "  --report=FILE                        the HTML report (default benchmarks/target/failover-report.html)",
             "  --verbose                            driver, pool and server logs on stderr (default: a file beside the report)",
             "",
-            "Contenders: stickyfail = jdbc:stickyfail: at default settings; cj = jdbc:mysql://db0,db1/app?failOverReadOnly=false;",
+            "Contenders: stickyfail = jdbc:stickyfail: at default settings; stickyfail+hikari = the same with stickyfail's",
+            "HikariCP integration (the pool is retired when a switch starts); cj = jdbc:mysql://db0,db1/app?failOverReadOnly=false;",
             "cj-timeouts = cj plus connectTimeout=2000&socketTimeout=2000.",
             "haproxy = jdbc:mysql://127.0.0.1:<port>/app through a real HAProxy (option mysql-check, check inter 500 fall 5",
             "rise 2, db1 backup, on-marked-down shutdown-sessions, stick on int(1)); haproxy-peers = the same with a peers",
@@ -83,8 +85,8 @@ record BenchmarkOptions(List<Fault> faults, List<Contender> contenders, int writ
     }
 
     static List<Contender> allContenders() {
-        return List.of(Contender.parse("stickyfail"), Contender.parse("cj"), Contender.parse("cj-timeouts"),
-                Contender.parse("haproxy"), Contender.parse("haproxy-peers"));
+        return List.of(Contender.parse("stickyfail"), Contender.parse("stickyfail+hikari"), Contender.parse("cj"),
+                Contender.parse("cj-timeouts"), Contender.parse("haproxy"), Contender.parse("haproxy-peers"));
     }
 
     ScenarioOptions scenario(Fault fault) {

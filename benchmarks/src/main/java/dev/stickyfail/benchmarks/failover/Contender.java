@@ -24,19 +24,26 @@ interface Contender {
     List<WorkloadClient> open(FailoverScenario scenario, int poolSize) throws SQLException;
 
     /**
-     * {@code stickyfail}, {@code stickyfail:<props>}, {@code cj}, {@code cj-timeouts}, {@code cj:<props>},
-     * {@code haproxy}, {@code haproxy-peers}, or either with {@code :<checks>}; {@code <props>} are {@code key=value}
-     * pairs separated by {@code &}, added to the URL; {@code <checks>} are HAProxy's {@code inter=500&fall=5&rise=2}, and {@code reload=3s}
+     * {@code stickyfail}, {@code stickyfail:<props>}, {@code stickyfail+hikari} (with the HikariCP integration),
+     * {@code stickyfail+hikari:<props>}, {@code cj}, {@code cj-timeouts}, {@code cj:<props>}, {@code haproxy},
+     * {@code haproxy-peers}, or either with {@code :<checks>}; {@code <props>} are {@code key=value} pairs separated by
+     * {@code &}, added to the URL; {@code <checks>} are HAProxy's {@code inter=500&fall=5&rise=2}, and {@code reload=3s}
      * to reload HAProxy 3 s after the primary is back.
      */
     static Contender parse(String spec) {
         String s = spec.trim();
         String lower = s.toLowerCase(Locale.ROOT);
         if (lower.equals("stickyfail")) {
-            return new StickyFailContender(s, "");
+            return new StickyFailContender(s, "", false);
         }
         if (lower.startsWith("stickyfail:")) {
-            return new StickyFailContender(s, s.substring("stickyfail:".length()));
+            return new StickyFailContender(s, s.substring("stickyfail:".length()), false);
+        }
+        if (lower.equals("stickyfail+hikari")) {
+            return new StickyFailContender(s, "", true);
+        }
+        if (lower.startsWith("stickyfail+hikari:")) {
+            return new StickyFailContender(s, s.substring("stickyfail+hikari:".length()), true);
         }
         if (lower.equals("cj")) {
             return new ConnectorJContender(s, ConnectorJContender.BASE);
@@ -54,6 +61,7 @@ interface Contender {
             }
         }
         throw new IllegalArgumentException("'" + spec + "' is not a contender; expected stickyfail, stickyfail:<props>, "
-                + "cj, cj-timeouts, cj:<props>, haproxy, haproxy-peers, or haproxy:<checks> / haproxy-peers:<checks>");
+                + "stickyfail+hikari, stickyfail+hikari:<props>, cj, cj-timeouts, cj:<props>, haproxy, haproxy-peers, "
+                + "or haproxy:<checks> / haproxy-peers:<checks>");
     }
 }

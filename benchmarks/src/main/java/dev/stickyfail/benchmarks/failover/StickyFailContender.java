@@ -8,6 +8,8 @@ import dev.stickyfail.admin.ServerState;
 import dev.stickyfail.event.ServerStateEvent;
 import dev.stickyfail.event.StickyFailListener;
 import dev.stickyfail.event.SwitchEvent;
+import dev.stickyfail.hikari.StickyFailExceptionOverride;
+import dev.stickyfail.hikari.StickyFailHikari;
 import dev.stickyfail.testkit.ServerGroup;
 import dev.stickyfail.testkit.workload.FailoverScenario;
 import dev.stickyfail.testkit.workload.Timeline;
@@ -18,15 +20,21 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Locale;
 
-/** HikariCP over a {@link StickyFailDataSource}: default settings unless the spec adds properties. */
+/**
+ * HikariCP over a {@link StickyFailDataSource}: default settings unless the spec adds properties; with
+ * {@code integrated}, also stickyfail's HikariCP integration ({@link StickyFailHikari}: the pool is retired when a
+ * switch starts) and its exception override.
+ */
 final class StickyFailContender implements Contender {
 
     private final String name;
     private final String properties;
+    private final boolean integrated;
 
-    StickyFailContender(String name, String properties) {
+    StickyFailContender(String name, String properties, boolean integrated) {
         this.name = name;
         this.properties = properties;
+        this.integrated = integrated;
     }
 
     @Override
@@ -41,7 +49,8 @@ final class StickyFailContender implements Contender {
 
     @Override
     public String settings(FailoverScenario scenario) {
-        return scenario.topology().relabel(url(scenario)) + (properties.isEmpty() ? "  (default settings)" : "");
+        return scenario.topology().relabel(url(scenario)) + (properties.isEmpty() ? "  (default settings)" : "")
+                + (integrated ? ", with StickyFailHikari.register(pool) and StickyFailExceptionOverride" : "");
     }
 
     @Override
@@ -55,8 +64,15 @@ final class StickyFailContender implements Contender {
         admin.addListener(new Events(scenario.timeline()));
         HikariConfig hc = Pools.config(name, poolSize);
         hc.setDataSource(ds);
+        if (integrated) {
+            hc.setExceptionOverrideClassName(StickyFailExceptionOverride.class.getName());
+        }
         HikariDataSource pool = new HikariDataSource(hc);
+        StickyFailHikari.Registration registration = integrated ? StickyFailHikari.register(pool, admin.name()) : null;
         return List.of(new WorkloadClient(name, pool, () -> {
+            if (registration != null) {
+                registration.close();
+            }
             pool.close();
             ds.close();
         }));

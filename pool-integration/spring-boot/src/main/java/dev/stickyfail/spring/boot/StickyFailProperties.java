@@ -1,0 +1,307 @@
+package dev.stickyfail.spring.boot;
+
+import dev.stickyfail.config.Durations;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * stickyfail's driver properties, bound from {@code stickyfail.*} in {@code application.properties} or YAML and passed
+ * to the driver as connection properties of the application's DataSource. Unset ones keep the driver's defaults; a
+ * parameter in {@code spring.datasource.url} wins over the same key here, as in the driver. The README's configuration
+ * reference describes each in full, with the HAProxy keyword it stands for.
+ */
+@ConfigurationProperties(prefix = "stickyfail")
+public class StickyFailProperties {
+
+    /** Name of the decision; default: the DataSource's pool name (spring.datasource.name), else the host list and database. */
+    private String group;
+
+    /** Probe interval while a server is up and its probes pass (driver default 500ms). */
+    private Duration checkInterval;
+
+    /** Probe interval while a server changes state, and before its first result (driver default 100ms). */
+    private Duration checkFastInterval;
+
+    /** Probe interval while a server is down (driver default 1s). */
+    private Duration checkDownInterval;
+
+    /** Hard limit for one probe; a probe that takes longer fails (driver default 300ms). */
+    private Duration checkTimeout;
+
+    /** Consecutive successful probes that mark a down server up (driver default 2). */
+    private Integer rise;
+
+    /** Consecutive failed probes that mark an up server down; a refused connection marks it down at once (driver default 3). */
+    private Integer fall;
+
+    /** The probe: mysql, tcp, sql, galera, replica, or the name of a probe registered through the ProbeFactory SPI (driver default mysql). */
+    private String check;
+
+    /** The query of the sql probe; its first column of its first row must be true. */
+    private String checkSql;
+
+    /** Largest replication lag the replica probe accepts (driver default 10s). */
+    private Duration maxReplicationLag;
+
+    /** User for the mysql, sql, galera and replica probes; default: the connection's user. */
+    private String checkUser;
+
+    /** Password of the probe user; default: the connection's password. */
+    private String checkPassword;
+
+    /** never (sticky: stay on the active server until it is marked down) or primary-up (driver default never). */
+    private String failback;
+
+    /** shutdown-sessions (abort every connection to a server marked down) or keep (driver default shutdown-sessions). */
+    private String onMarkedDown;
+
+    /** Passive detection: communication errors on application connections count as a failed probe (driver default true). */
+    private Boolean observe;
+
+    /** Limit for opening one physical connection to the active server (driver default 2s). */
+    private Duration connectTimeout;
+
+    /** How long getConnection waits for a usable active server before it fails with 08001 (driver default 10s). */
+    private Duration failoverTimeout;
+
+    /** A file that keeps the decision across restarts of the application. */
+    private Path stateFile;
+
+    /** Where the decision lives: local or hazelcast (driver default local). */
+    private String store;
+
+    /** Register the group's MXBean dev.stickyfail:type=Group,name=&lt;group&gt; (driver default true). */
+    private Boolean jmx;
+
+    /** With a shared store: how long an instance trusts the decision it last confirmed (driver default 8s). */
+    private Duration lease;
+
+    /** Settings of stickyfail.store=hazelcast, passed as stickyfail.hazelcast.&lt;key&gt;. */
+    private Map<String, String> hazelcast = new LinkedHashMap<>();
+
+    /**
+     * The properties as the driver reads them ({@code stickyfail.checkInterval=500ms}, ...), only those that are set.
+     */
+    public Map<String, String> toDriverProperties() {
+        Map<String, String> p = new LinkedHashMap<>();
+        put(p, "group", group);
+        put(p, "checkInterval", checkInterval);
+        put(p, "checkFastInterval", checkFastInterval);
+        put(p, "checkDownInterval", checkDownInterval);
+        put(p, "checkTimeout", checkTimeout);
+        put(p, "rise", rise);
+        put(p, "fall", fall);
+        put(p, "check", check);
+        put(p, "checkSql", checkSql);
+        put(p, "maxReplicationLag", maxReplicationLag);
+        put(p, "checkUser", checkUser);
+        put(p, "checkPassword", checkPassword);
+        put(p, "failback", failback);
+        put(p, "onMarkedDown", onMarkedDown);
+        put(p, "observe", observe);
+        put(p, "connectTimeout", connectTimeout);
+        put(p, "failoverTimeout", failoverTimeout);
+        put(p, "stateFile", stateFile);
+        put(p, "store", store);
+        put(p, "jmx", jmx);
+        put(p, "lease", lease);
+        hazelcast.forEach((k, v) -> put(p, "hazelcast." + k, v));
+        return p;
+    }
+
+    private static void put(Map<String, String> p, String name, Object value) {
+        if (value instanceof Duration d) {
+            // the driver's own form, exact to the millisecond
+            p.put("stickyfail." + name, Durations.format(d));
+        } else if (value != null) {
+            p.put("stickyfail." + name, value.toString());
+        }
+    }
+
+    public String getGroup() {
+        return group;
+    }
+
+    public void setGroup(String group) {
+        this.group = group;
+    }
+
+    public Duration getCheckInterval() {
+        return checkInterval;
+    }
+
+    public void setCheckInterval(Duration checkInterval) {
+        this.checkInterval = checkInterval;
+    }
+
+    public Duration getCheckFastInterval() {
+        return checkFastInterval;
+    }
+
+    public void setCheckFastInterval(Duration checkFastInterval) {
+        this.checkFastInterval = checkFastInterval;
+    }
+
+    public Duration getCheckDownInterval() {
+        return checkDownInterval;
+    }
+
+    public void setCheckDownInterval(Duration checkDownInterval) {
+        this.checkDownInterval = checkDownInterval;
+    }
+
+    public Duration getCheckTimeout() {
+        return checkTimeout;
+    }
+
+    public void setCheckTimeout(Duration checkTimeout) {
+        this.checkTimeout = checkTimeout;
+    }
+
+    public Integer getRise() {
+        return rise;
+    }
+
+    public void setRise(Integer rise) {
+        this.rise = rise;
+    }
+
+    public Integer getFall() {
+        return fall;
+    }
+
+    public void setFall(Integer fall) {
+        this.fall = fall;
+    }
+
+    public String getCheck() {
+        return check;
+    }
+
+    public void setCheck(String check) {
+        this.check = check;
+    }
+
+    public String getCheckSql() {
+        return checkSql;
+    }
+
+    public void setCheckSql(String checkSql) {
+        this.checkSql = checkSql;
+    }
+
+    public Duration getMaxReplicationLag() {
+        return maxReplicationLag;
+    }
+
+    public void setMaxReplicationLag(Duration maxReplicationLag) {
+        this.maxReplicationLag = maxReplicationLag;
+    }
+
+    public String getCheckUser() {
+        return checkUser;
+    }
+
+    public void setCheckUser(String checkUser) {
+        this.checkUser = checkUser;
+    }
+
+    public String getCheckPassword() {
+        return checkPassword;
+    }
+
+    public void setCheckPassword(String checkPassword) {
+        this.checkPassword = checkPassword;
+    }
+
+    public String getFailback() {
+        return failback;
+    }
+
+    public void setFailback(String failback) {
+        this.failback = failback;
+    }
+
+    public String getOnMarkedDown() {
+        return onMarkedDown;
+    }
+
+    public void setOnMarkedDown(String onMarkedDown) {
+        this.onMarkedDown = onMarkedDown;
+    }
+
+    public Boolean getObserve() {
+        return observe;
+    }
+
+    public void setObserve(Boolean observe) {
+        this.observe = observe;
+    }
+
+    public Duration getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    public void setConnectTimeout(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    public Duration getFailoverTimeout() {
+        return failoverTimeout;
+    }
+
+    public void setFailoverTimeout(Duration failoverTimeout) {
+        this.failoverTimeout = failoverTimeout;
+    }
+
+    public Path getStateFile() {
+        return stateFile;
+    }
+
+    public void setStateFile(Path stateFile) {
+        this.stateFile = stateFile;
+    }
+
+    public String getStore() {
+        return store;
+    }
+
+    public void setStore(String store) {
+        this.store = store;
+    }
+
+    public Boolean getJmx() {
+        return jmx;
+    }
+
+    public void setJmx(Boolean jmx) {
+        this.jmx = jmx;
+    }
+
+    public Duration getLease() {
+        return lease;
+    }
+
+    public void setLease(Duration lease) {
+        this.lease = lease;
+    }
+
+    public Map<String, String> getHazelcast() {
+        return hazelcast;
+    }
+
+    public void setHazelcast(Map<String, String> hazelcast) {
+        this.hazelcast = hazelcast;
+    }
+
+    @Override
+    public String toString() {
+        Map<String, String> shown = toDriverProperties();
+        shown.replaceAll((k, v) -> k.toLowerCase(java.util.Locale.ROOT).contains("password") ? "****" : v);
+        return "StickyFailProperties" + shown;
+    }
+}
