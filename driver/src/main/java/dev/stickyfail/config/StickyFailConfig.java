@@ -46,6 +46,7 @@ public final class StickyFailConfig {
     private final Path stateFile;
     private final String store;
     private final boolean jmx;
+    private final boolean galeraAvailableWhenDonor;
     private final Map<String, String> connectorProperties;
 
     private StickyFailConfig(StickyFailUrl url, Map<String, String> ours, Map<String, String> connector) throws SQLException {
@@ -75,6 +76,7 @@ public final class StickyFailConfig {
         this.stateFile = v.path(StickyFailProperty.STATE_FILE);
         this.store = v.choice(StickyFailProperty.STORE, new String[] {"local", "hazelcast"}, s -> s);
         this.jmx = v.bool(StickyFailProperty.JMX);
+        this.galeraAvailableWhenDonor = v.bool(StickyFailProperty.GALERA_AVAILABLE_WHEN_DONOR);
         String named = v.text(StickyFailProperty.GROUP);
         this.group = named != null ? named : defaultGroupName(servers, database);
         this.connectorProperties = Collections.unmodifiableMap(new LinkedHashMap<>(connector));
@@ -277,6 +279,8 @@ public final class StickyFailConfig {
         compare(diff, StickyFailProperty.STATE_FILE, stateFile, other.stateFile);
         compare(diff, StickyFailProperty.STORE, store, other.store);
         compare(diff, StickyFailProperty.JMX, jmx, other.jmx);
+        compare(diff, StickyFailProperty.GALERA_AVAILABLE_WHEN_DONOR, galeraAvailableWhenDonor,
+                other.galeraAvailableWhenDonor);
         return diff;
     }
 
@@ -382,6 +386,11 @@ public final class StickyFailConfig {
         return jmx;
     }
 
+    /** {@code stickyfail.galeraAvailableWhenDonor}: the galera probe accepts a donor node. */
+    public boolean galeraAvailableWhenDonor() {
+        return galeraAvailableWhenDonor;
+    }
+
     /** Every property that is not stickyfail's, for Connector/J, including {@code user} and {@code password}. */
     public Map<String, String> connectorProperties() {
         return connectorProperties;
@@ -406,7 +415,8 @@ public final class StickyFailConfig {
                 .append(", connectTimeout=").append(Durations.format(connectTimeout))
                 .append(", failoverTimeout=").append(Durations.format(failoverTimeout))
                 .append(", stateFile=").append(stateFile)
-                .append(", store=").append(store);
+                .append(", store=").append(store)
+                .append(", galeraAvailableWhenDonor=").append(galeraAvailableWhenDonor);
         for (Map.Entry<String, String> e : connectorProperties.entrySet()) {
             sb.append(", ").append(e.getKey()).append('=')
                     .append(StickyFailProperty.isSecretKey(e.getKey()) ? "****" : e.getValue());

@@ -51,7 +51,10 @@ public enum StickyFailProperty {
     STORE("store", "local", "peers (with remote peers)",
             "Where the decision lives: local (this JVM, plus stickyfail.stateFile if set) or hazelcast (shared by every instance)."),
     JMX("jmx", "true", "stats socket (runtime API)",
-            "Register the group's MXBean dev.stickyfail:type=Group,name=<group>.");
+            "Register the group's MXBean dev.stickyfail:type=Group,name=<group>."),
+    GALERA_AVAILABLE_WHEN_DONOR("galeraAvailableWhenDonor", "false", "check_pxc.sh / clustercheck AVAILABLE_WHEN_DONOR",
+            "Whether the galera probe accepts a node that is a state-transfer donor (wsrep_local_state = 2) in the primary "
+                    + "component; by default only a synced node (4) may take traffic.");
 
     public static final String PREFIX = "stickyfail.";
 
