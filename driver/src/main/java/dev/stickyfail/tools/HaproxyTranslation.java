@@ -629,9 +629,9 @@ final class HaproxyTranslation {
             out.add("mapped: " + lines(peerLines.stream().map(Line::number).toList()) + ": " + peerLines.size()
                     + " peers share the table between HAProxy instances -> "
                     + prop(StickyFailProperty.STORE, "hazelcast")
-                    + " (one decision for every application instance; needs the Hazelcast store on the class path "
-                    + "and at least three instances in its CP group; " + prop(StickyFailProperty.STORE, "local")
-                    + " lets each instance decide alone)");
+                    + " (one decision for every application instance; it needs a decision store named hazelcast on "
+                    + "the class path, which the driver does not ship yet: without one, drop this parameter "
+                    + "(" + prop(StickyFailProperty.STORE, "local") + ") and each instance decides alone)");
         }
     }
 

@@ -81,8 +81,12 @@ class GaleraFailoverTest {
                 await().atMost(WAIT).until(() -> firstWriteOn("node1") != null);
                 Instant firstOnNext = firstWriteOn("node1");
                 long failoverMillis = Duration.between(killedAt, firstOnNext).toMillis();
-                LOG.info("Galera three-node failover: kill of node0 to first write on node1: {} ms (switch after {} ms)",
-                        failoverMillis, Duration.between(killedAt, switches.at.get(switches.at.size() - 1)).toMillis());
+                Instant switched = switches.at.get(switches.at.size() - 1);
+                await().atMost(WAIT).until(() -> writer.firstSuccessAfter(switched) != null);
+                LOG.info("Galera three-node failover: kill of node0 to first write on node1: {} ms (switch after {} ms, "
+                        + "first commit acknowledged after {} ms)", failoverMillis,
+                        Duration.between(killedAt, switched).toMillis(),
+                        Duration.between(killedAt, writer.firstSuccessAfter(switched)).toMillis());
                 assertThat(failoverMillis).as("kill to first write on node1, ms").isBetween(0L, 30_000L);
                 assertThat(admin.epoch()).isEqualTo(epoch + 1);
 
@@ -114,18 +118,65 @@ class GaleraFailoverTest {
         }
     }
 
+    @Test
+    void frozenWriterIsLeftOnceAndItsLateWritesNeverLand() throws Exception {
+        cluster.node(0).execute("CREATE TABLE app.writes_freeze (id BIGINT AUTO_INCREMENT PRIMARY KEY, "
+                + "node VARCHAR(16) NOT NULL, at DATETIME(6) NOT NULL)");
+        Switches switches = new Switches();
+        try (StickyFailDataSource ds = GaleraFixtures.dataSource(cluster, "galera-freeze", "")) {
+            GroupAdmin admin = ds.admin();
+            admin.addListener(switches);
+            try (Writer writer = new Writer(ds, "writes_freeze")) {
+                await().atMost(WAIT).until(() -> writer.written.get() >= 50);
+                long epoch = admin.epoch();
+                assertThat(admin.activeServer()).contains(cluster.node(0).hostAndPort());
+
+                Instant frozenAt = Instant.now();
+                cluster.node(0).freeze();
+                Instant frozen = Instant.now();
+                await().atMost(WAIT).until(() -> admin.activeServer().orElse("").equals(cluster.node(1).hostAndPort()));
+                await().atMost(WAIT).until(() -> writeOn("writes_freeze", "node1", "MIN") != null);
+                Instant firstOnNext = writeOn("writes_freeze", "node1", "MIN");
+                Instant switchedAt = switches.at.get(switches.at.size() - 1);
+                await().atMost(WAIT).until(() -> writer.firstSuccessAfter(switchedAt) != null);
+                LOG.info("Galera three-node failover, frozen writer: freeze of node0 to switch {} ms, to first write "
+                        + "on node1 {} ms (statement start on the server), to its commit acknowledged {} ms",
+                        Duration.between(frozenAt, switchedAt).toMillis(),
+                        Duration.between(frozenAt, firstOnNext).toMillis(),
+                        Duration.between(frozenAt, writer.firstSuccessAfter(switchedAt)).toMillis());
+
+                // thawed, node0 finds itself out of the group, rejoins, and is probed up: nothing moves
+                cluster.node(0).thaw();
+                cluster.node(0).awaitSynced();
+                await().atMost(WAIT).until(() -> state(admin, cluster, 0).equals("UP"));
+                long writtenAtRejoin = writer.written.get();
+                await().atMost(WAIT).until(() -> writer.written.get() >= writtenAtRejoin + 100);
+                assertThat(admin.activeServer()).as("sticky").contains(cluster.node(1).hostAndPort());
+                assertThat(admin.epoch()).as("one switch").isEqualTo(epoch + 1);
+                writer.stop();
+
+                Map<String, long[]> perNode = rowsPerNode("writes_freeze");
+                LOG.info("Rows per node (first, last write), freeze: {}", describe(perNode));
+                assertThat(perNode.keySet()).containsExactly("node0", "node1");
+                Instant lastOnOld = writeOn("writes_freeze", "node0", "MAX");
+                assertThat(lastOnOld).as("no write by node0 began after the freeze").isBeforeOrEqualTo(frozen);
+                assertThat(lastOnOld).isBefore(firstOnNext);
+            }
+        }
+    }
+
     private static Instant firstWriteOn(String node) throws SQLException {
-        return writeOn(node, "MIN");
+        return writeOn("writes", node, "MIN");
     }
 
     private static Instant lastWriteOn(String node) throws SQLException {
-        return writeOn(node, "MAX");
+        return writeOn("writes", node, "MAX");
     }
 
-    private static Instant writeOn(String node, String which) throws SQLException {
+    private static Instant writeOn(String table, String node, String which) throws SQLException {
         try (Connection c = cluster.node(2).adminConnection(Duration.ofSeconds(10)); Statement st = c.createStatement()) {
             st.execute("SET SESSION wsrep_sync_wait = 1");
-            try (ResultSet rs = st.executeQuery("SELECT " + which + "(at) FROM app.writes WHERE node = '" + node + "'")) {
+            try (ResultSet rs = st.executeQuery("SELECT " + which + "(at) FROM app." + table + " WHERE node = '" + node + "'")) {
                 rs.next();
                 Timestamp t = rs.getTimestamp(1);
                 return t == null ? null : t.toInstant();
@@ -135,10 +186,14 @@ class GaleraFailoverTest {
 
     /** node -> {rows, first write epoch millis, last write epoch millis}, read on node 2 (neither writer). */
     private static Map<String, long[]> rowsPerNode() throws SQLException {
+        return rowsPerNode("writes");
+    }
+
+    private static Map<String, long[]> rowsPerNode(String table) throws SQLException {
         Map<String, long[]> result = new LinkedHashMap<>();
         try (Connection c = cluster.node(2).adminConnection(Duration.ofSeconds(10)); Statement st = c.createStatement()) {
             st.execute("SET SESSION wsrep_sync_wait = 1");
-            try (ResultSet rs = st.executeQuery("SELECT node, COUNT(*), MIN(at), MAX(at) FROM app.writes "
+            try (ResultSet rs = st.executeQuery("SELECT node, COUNT(*), MIN(at), MAX(at) FROM app." + table + " "
                     + "GROUP BY node ORDER BY MIN(at)")) {
                 while (rs.next()) {
                     result.put(rs.getString(1), new long[] {rs.getLong(2), rs.getTimestamp(3).getTime(),
@@ -160,21 +215,32 @@ class GaleraFailoverTest {
     static final class Writer implements AutoCloseable {
         final AtomicLong written = new AtomicLong();
         final AtomicLong errors = new AtomicLong();
+        /** When each insert's commit was acknowledged, in order. */
+        final List<Instant> acknowledged = new CopyOnWriteArrayList<>();
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final Thread thread;
 
         Writer(StickyFailDataSource ds) {
+            this(ds, "writes");
+        }
+
+        Writer(StickyFailDataSource ds, String table) {
             thread = new Thread(() -> {
                 while (running.get()) {
                     try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                        st.executeUpdate("INSERT INTO writes (node, at) VALUES (@@wsrep_node_name, NOW(6))");
+                        st.executeUpdate("INSERT INTO " + table + " (node, at) VALUES (@@wsrep_node_name, NOW(6))");
                         written.incrementAndGet();
+                        acknowledged.add(Instant.now());
                     } catch (SQLException e) {
                         errors.incrementAndGet();
                     }
                 }
             }, "galera-writer");
             thread.start();
+        }
+
+        Instant firstSuccessAfter(Instant t) {
+            return acknowledged.stream().filter(a -> a.isAfter(t)).findFirst().orElse(null);
         }
 
         void stop() throws InterruptedException {
