@@ -21,7 +21,7 @@ public enum StickyFailProperty {
             "Consecutive failed probes that mark an up server down. A refused connection marks it down at once."),
     CHECK("check", "mysql", "option mysql-check / check / option external-check",
             "The probe: mysql (a real session and a ping), tcp (a TCP connect), sql (stickyfail.checkSql must return true), "
-                    + "galera (wsrep_local_state = 4 and wsrep_ready = ON), replica (replication threads running, lag within "
+                    + "galera (wsrep_local_state = 4, wsrep_ready = ON, wsrep_cluster_status = Primary), replica (replication threads running, lag within "
                     + "stickyfail.maxReplicationLag), or the name of a probe registered through the dev.stickyfail.probe.ProbeFactory SPI."),
     CHECK_SQL("checkSql", null, "external-check command",
             "The query of the sql probe; its first column of its first row must be true (1, ON, YES, TRUE)."),
