@@ -62,6 +62,58 @@ final class HaproxyConfig {
         return sections;
     }
 
+    /** Sections that may be a MySQL backend: a listen or backend with at least one server, not in HTTP mode. */
+    List<Section> candidates() throws HaproxyConfigException {
+        List<Section> found = new ArrayList<>();
+        for (Section s : sections) {
+            if ((s.kind().equals("listen") || s.kind().equals("backend")) && hasServers(s)
+                    && !"http".equals(mode(s))) {
+                found.add(s);
+            }
+        }
+        return found;
+    }
+
+    static boolean hasServers(Section s) {
+        return s.lines().stream().anyMatch(l -> l.keyword().equals("server"));
+    }
+
+    String mode(Section s) throws HaproxyConfigException {
+        String mode = "tcp";
+        Section d = defaultsFor(s);
+        for (Section section : d == null ? List.of(s) : List.of(d, s)) {
+            for (Line l : section.lines()) {
+                if (l.keyword().equals("mode") && l.word(1) != null) {
+                    mode = l.word(1).toLowerCase(Locale.ROOT);
+                }
+            }
+        }
+        return mode;
+    }
+
+    /** The defaults section a proxy inherits from: the one named by {@code from}, else the last one above it. */
+    Section defaultsFor(Section proxy) throws HaproxyConfigException {
+        if (proxy.from() != null) {
+            for (Section s : sections) {
+                if (s.kind().equals("defaults") && proxy.from().equals(s.name())) {
+                    return s;
+                }
+            }
+            throw HaproxyConfigException.at(file, proxy.line(), proxy.title() + " inherits from defaults '"
+                    + proxy.from() + "', and there is no defaults section of that name");
+        }
+        Section last = null;
+        for (Section s : sections) {
+            if (s == proxy) {
+                break;
+            }
+            if (s.kind().equals("defaults")) {
+                last = s;
+            }
+        }
+        return last;
+    }
+
     static HaproxyConfig parse(String file, List<String> text) throws HaproxyConfigException {
         List<Section> sections = new ArrayList<>();
         String kind = null;

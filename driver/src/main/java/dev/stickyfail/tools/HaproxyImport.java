@@ -43,7 +43,7 @@ public final class HaproxyImport {
         String file = args.get(0);
         try {
             HaproxyConfig config = HaproxyConfig.parse(file, read(file));
-            List<Section> candidates = HaproxyTranslation.candidates(config);
+            List<Section> candidates = config.candidates();
             Section chosen;
             if (args.size() == 2) {
                 String name = args.get(1);
@@ -55,12 +55,12 @@ public final class HaproxyImport {
                             + describe(candidates));
                     return USAGE_OR_CHOICE;
                 }
-                if (!HaproxyTranslation.hasServers(chosen)) {
+                if (!HaproxyConfig.hasServers(chosen)) {
                     err.println("haproxy-import: " + file + ":" + chosen.line() + ": " + chosen.title()
                             + " has no server line");
                     return USAGE_OR_CHOICE;
                 }
-                String mode = HaproxyTranslation.mode(config, chosen);
+                String mode = config.mode(chosen);
                 if (!mode.equals("tcp")) {
                     err.println("haproxy-import: " + file + ":" + chosen.line() + ": " + chosen.title() + " is mode "
                             + mode + "; stickyfail replaces MySQL (mode tcp) backends only");

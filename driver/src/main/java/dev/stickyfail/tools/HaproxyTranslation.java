@@ -37,8 +37,6 @@ final class HaproxyTranslation {
     /** Keywords of a defaults section that change what a backend does to its servers; the rest (logs) is not shown. */
     private static final Set<String> DEFAULTS_SHOWN = Set.of("mode", "timeout", "option", "no", "external-check",
             "default-server", "retries", "balance");
-    private static final Set<String> LOGGING_OPTIONS = Set.of("tcplog", "httplog", "dontlognull", "log-separate-errors",
-            "logasap", "dontlog-normal", "log-health-checks", "httpslog");
 
     private final String file;
     private final HaproxyConfig config;
@@ -47,65 +45,15 @@ final class HaproxyTranslation {
     private final List<String> out = new ArrayList<>();
     private final Map<StickyFailProperty, String> params = new EnumMap<>(StickyFailProperty.class);
     private final List<HaproxyServer> servers = new ArrayList<>();
+    /** host:port of the kept servers, in URL order. */
+    private final List<String> hostList = new ArrayList<>();
     private int bindPort = -1;
 
     private HaproxyTranslation(HaproxyConfig config, Section proxy) throws HaproxyConfigException {
         this.file = config.file();
         this.config = config;
         this.proxy = proxy;
-        this.defaults = defaultsFor(config, proxy);
-    }
-
-    /** Sections that may be a MySQL backend: a listen or backend with at least one server, not in HTTP mode. */
-    static List<Section> candidates(HaproxyConfig config) throws HaproxyConfigException {
-        List<Section> found = new ArrayList<>();
-        for (Section s : config.sections()) {
-            if ((s.kind().equals("listen") || s.kind().equals("backend")) && hasServers(s)
-                    && !"http".equals(mode(config, s))) {
-                found.add(s);
-            }
-        }
-        return found;
-    }
-
-    static boolean hasServers(Section s) {
-        return s.lines().stream().anyMatch(l -> l.keyword().equals("server"));
-    }
-
-    static String mode(HaproxyConfig config, Section s) throws HaproxyConfigException {
-        String mode = "tcp";
-        Section d = defaultsFor(config, s);
-        for (Section section : d == null ? List.of(s) : List.of(d, s)) {
-            for (Line l : section.lines()) {
-                if (l.keyword().equals("mode") && l.word(1) != null) {
-                    mode = l.word(1).toLowerCase(Locale.ROOT);
-                }
-            }
-        }
-        return mode;
-    }
-
-    /** The defaults section a proxy inherits from: the one named by {@code from}, else the last one above it. */
-    private static Section defaultsFor(HaproxyConfig config, Section proxy) throws HaproxyConfigException {
-        if (proxy.from() != null) {
-            for (Section s : config.sections()) {
-                if (s.kind().equals("defaults") && proxy.from().equals(s.name())) {
-                    return s;
-                }
-            }
-            throw HaproxyConfigException.at(config.file(), proxy.line(), proxy.title() + " inherits from defaults '"
-                    + proxy.from() + "', and there is no defaults section of that name");
-        }
-        Section last = null;
-        for (Section s : config.sections()) {
-            if (s == proxy) {
-                break;
-            }
-            if (s.kind().equals("defaults")) {
-                last = s;
-            }
-        }
-        return last;
+        this.defaults = config.defaultsFor(proxy);
     }
 
     static Result translate(HaproxyConfig config, Section proxy) throws HaproxyConfigException {
@@ -116,7 +64,7 @@ final class HaproxyTranslation {
         List<Line> inherited = new ArrayList<>();
         if (defaults != null) {
             for (Line l : defaults.lines()) {
-                if (DEFAULTS_SHOWN.contains(l.keyword()) && !isLoggingOption(l)) {
+                if (DEFAULTS_SHOWN.contains(l.keyword()) && !NoCounterpart.isLoggingOption(l)) {
                     inherited.add(l);
                 }
             }
@@ -222,8 +170,6 @@ final class HaproxyTranslation {
         hostList.addAll(hosts);
         return lines;
     }
-
-    private final List<String> hostList = new ArrayList<>();
 
     private String hostAndPort(HaproxyServer s, List<String> lines, List<String> placeholders) {
         String address = s.address();
@@ -664,7 +610,7 @@ final class HaproxyTranslation {
                     continue;
                 }
                 String where = lineRef(l) + (fromDefaults ? " (defaults)" : "");
-                String why = proxyReason(l);
+                String why = NoCounterpart.proxyKeyword(l, servers.stream().filter(x -> !x.isBackup()).count());
                 if (why == null) {
                     out.add("mapped: " + where + ": " + l.text() + " -> nothing to set: stickyfail speaks MySQL "
                             + "through Connector/J");
@@ -685,7 +631,7 @@ final class HaproxyTranslation {
             String k = e.getKey();
             Setting first = e.getValue().get(0).get(k);
             out.add("not mapped: " + settingLines(e.getValue(), k) + ": " + k
-                    + (first.value().isEmpty() ? "" : " " + first.value()) + ": " + serverReason(k));
+                    + (first.value().isEmpty() ? "" : " " + first.value()) + ": " + NoCounterpart.serverKeyword(k));
         }
     }
 
@@ -707,127 +653,6 @@ final class HaproxyTranslation {
         return option != null && Set.of("mysql-check", "external-check", "httpchk", "tcp-check", "pgsql-check",
                 "redis-check", "ldap-check", "smtpchk", "ssl-hello-chk", "spop-check")
                 .contains(option.toLowerCase(Locale.ROOT));
-    }
-
-    private static boolean isLoggingOption(Line l) {
-        return l.keyword().equals("option") && l.word(1) != null
-                && LOGGING_OPTIONS.contains(l.word(1).toLowerCase(Locale.ROOT));
-    }
-
-    /** Why a proxy keyword has no equivalent; null when it needs nothing (mode tcp); "" to say nothing. */
-    private String proxyReason(Line l) {
-        String k = l.keyword();
-        String arg = l.word(1) == null ? "" : l.word(1).toLowerCase(Locale.ROOT);
-        switch (k) {
-            case "mode":
-                return arg.equals("tcp") ? null : "stickyfail replaces MySQL (mode tcp) backends only";
-            case "bind":
-                return "stickyfail listens nowhere: the application connects to the servers itself";
-            case "balance":
-                long active = servers.stream().filter(s -> !s.isBackup()).count();
-                return active > 1 ? "stickyfail sends every connection to one active server; the balance algorithm "
-                        + "only spreads load over several active servers"
-                        : "no effect with one active server, in HAProxy as in stickyfail";
-            case "retries":
-                return "getConnection keeps trying for up to " + StickyFailProperty.FAILOVER_TIMEOUT.key();
-            case "maxconn":
-            case "fullconn":
-                return "a proxy-wide connection limit; size the application's connection pool instead";
-            case "timeout":
-                return arg.equals("server") || arg.equals("client") || arg.equals("tunnel")
-                        ? "an inactivity limit of the proxy's sessions; with no proxy in between, use Connector/J's "
-                        + "socketTimeout if the application wants a read limit"
-                        : "a proxy timeout with no counterpart without a proxy";
-            case "option":
-                switch (arg) {
-                    case "srvtcpka":
-                    case "clitcpka":
-                    case "tcpka":
-                        return "TCP keep-alive: Connector/J enables it on every connection by default "
-                                + "(tcpKeepAlive=true)";
-                    case "redispatch":
-                        return "built in: a new connection never waits for a server that is down";
-                    case "allbackups":
-                        return "stickyfail uses one backup at a time, in URL order";
-                    default:
-                        return LOGGING_OPTIONS.contains(arg) ? "logging: stickyfail logs through SLF4J (lines prefixed "
-                                + "stickyfail[<group>]) and publishes events to listeners"
-                                : "a proxy option with no counterpart without a proxy";
-                }
-            case "log":
-            case "log-format":
-            case "log-tag":
-            case "error-log-format":
-                return "logging: stickyfail logs through SLF4J (lines prefixed stickyfail[<group>]) and publishes "
-                        + "events to listeners";
-            case "stats":
-                return "runtime API: the group's MXBean dev.stickyfail:type=Group,name=<group> and GroupAdmin";
-            case "description":
-            case "id":
-                return "";
-            case "disabled":
-                return "the whole proxy is disabled in HAProxy";
-            default:
-                return "not a health-check or failover setting; stickyfail has no counterpart";
-        }
-    }
-
-    private static String serverReason(String k) {
-        switch (k) {
-            case "weight":
-                return "stickyfail sends every connection to one active server; weights only share load between "
-                        + "active servers";
-            case "maxconn":
-            case "maxqueue":
-            case "minconn":
-                return "a per-server connection limit of the proxy; size the application's connection pool instead";
-            case "slowstart":
-                return "ramps up a server's weight; with one active server at a time there is nothing to ramp";
-            case "port":
-            case "addr":
-                return "probes another " + k + "; stickyfail probes each server at the address it connects to";
-            case "disabled":
-                return "the server starts in maintenance; with stickyfail use setMaintenance(server, true) over JMX "
-                        + "or GroupAdmin";
-            case "track":
-                return "stickyfail probes every server itself";
-            case "send-proxy":
-            case "send-proxy-v2":
-            case "send-proxy-v2-ssl":
-            case "send-proxy-v2-ssl-cn":
-            case "check-send-proxy":
-                return "the PROXY protocol header: without a proxy the server sees the application's own address";
-            case "ssl":
-            case "check-ssl":
-            case "verify":
-            case "ca-file":
-            case "crt":
-            case "sni":
-            case "check-sni":
-            case "ciphers":
-            case "ciphersuites":
-            case "ssl-min-ver":
-            case "ssl-max-ver":
-            case "alpn":
-                return "TLS to the server: set Connector/J's sslMode (and trustCertificateKeyStoreUrl) in the URL";
-            case "resolvers":
-            case "resolve-prefer":
-            case "init-addr":
-            case "resolve-opts":
-            case "resolve-net":
-                return "DNS: Connector/J resolves the host name at every connect (the JVM's DNS cache applies)";
-            case "id":
-            case "cookie":
-            case "redir":
-            case "non-stick":
-            case "stick":
-                return "no effect on a single active MySQL server";
-            default:
-                return k.startsWith("agent-") || k.equals("agent-check")
-                        ? "agent checks are not supported; express the agent's verdict as "
-                        + StickyFailProperty.CHECK.key() + "=sql or a ProbeFactory"
-                        : "not a health-check or failover setting; stickyfail has no counterpart";
-        }
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------------
