@@ -94,6 +94,7 @@ class GaleraFailoverTest {
                 // not from the writer: a donor is not eligible) and is probed up: nothing moves
                 GaleraNode old = cluster.node(0);
                 old.restart(cluster.node(2));
+                assertThat(old.lastStateTransfer()).isEqualTo("incremental (IST)");
                 await().atMost(WAIT).until(() -> state(admin, cluster, 0).equals("UP"));
                 long writtenAtRejoin = writer.written.get();
                 await().atMost(WAIT).until(() -> writer.written.get() >= writtenAtRejoin + 100);

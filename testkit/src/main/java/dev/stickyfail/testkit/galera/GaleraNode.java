@@ -38,6 +38,7 @@ public final class GaleraNode {
     private final int groupPort;
     private final int istPort;
     private final int sstPort;
+    private volatile String lastStateTransfer;
 
     GaleraNode(GaleraCluster cluster, LocalServer server, int groupPort, int istPort, int sstPort) {
         this.cluster = cluster;
@@ -187,13 +188,46 @@ public final class GaleraNode {
     public void restart(GaleraNode preferredDonor) {
         if (server.isRunning()) {
             server.thaw();
-        } else {
-            String position = recoverPosition();
-            prepareStart(false, preferredDonor == null ? null : preferredDonor.name() + ",", position);
-            server.launch();
-            server.awaitLogin(cluster.startTimeout());
+            awaitSynced();
+            return;
         }
+        String position = recoverPosition();
+        long logStart = errorLogSize();
+        prepareStart(false, preferredDonor == null ? null : preferredDonor.name() + ",", position);
+        server.launch();
+        server.awaitLogin(cluster.startTimeout());
         awaitSynced();
+        String log = errorLogSince(logStart);
+        // the server logs "SST received" either way; the transfer script says which it did
+        lastStateTransfer = log.contains(" SST completed on joiner") ? "full (SST)"
+                : log.contains(" IST completed on joiner") || log.contains("IST received") ? "incremental (IST)" : "none";
+        LOG.info("[{}] {} rejoined; state transfer: {}", cluster.name(), name, lastStateTransfer);
+    }
+
+    /**
+     * How the last {@link #restart()} caught up: {@code "incremental (IST)"}, {@code "full (SST)"} or
+     * {@code "none"}; null before any restart.
+     */
+    public String lastStateTransfer() {
+        return lastStateTransfer;
+    }
+
+    private long errorLogSize() {
+        try {
+            Path log = server.dataDir().resolve("error.log");
+            return Files.exists(log) ? Files.size(log) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private String errorLogSince(long offset) {
+        try {
+            String all = Files.readString(server.dataDir().resolve("error.log"), StandardCharsets.ISO_8859_1);
+            return all.substring((int) Math.min(offset, all.length()));
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /**

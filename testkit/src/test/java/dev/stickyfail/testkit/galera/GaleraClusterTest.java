@@ -68,6 +68,8 @@ class GaleraClusterTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> cluster.node(0).status().clusterSize() == 2);
         cluster.node(0).execute("REPLACE INTO app.kv VALUES ('missed', 2)");
         victim.restart();
+        assertThat(victim.lastStateTransfer()).as("recovered its position: catches up incrementally")
+                .isEqualTo("incremental (IST)");
         assertThat(victim.pid()).isNotEqualTo(oldPid);
         assertThat(victim.status().clusterSize()).isEqualTo(3);
         assertThat(value(victim, "missed")).isEqualTo(2);
