@@ -195,6 +195,11 @@ final class HaproxyTranslation {
             host = colon < 0 ? address : address.substring(0, colon);
             port = colon < 0 ? "" : address.substring(colon + 1);
         }
+        if (host.isEmpty()) {
+            lines.add("not mapped: line " + s.line() + ": server " + s.name() + " " + s.address()
+                    + ": no host; stickyfail needs a host name or address to connect to, so this server is left out");
+            return null;
+        }
         boolean v6 = host.contains(":");
         if (!(v6 ? IPV6.matcher(host).matches() : HOST.matcher(host).matches())
                 && !placeholders.contains("'" + host + "'")) {
@@ -212,7 +217,7 @@ final class HaproxyTranslation {
                     + portNumber : "no bind port is known here, so MySQL's 3306 is used"));
         } else {
             lines.add("not mapped: line " + s.line() + ": server " + s.name() + " " + s.address()
-                    + ": port '" + port + "' is not a single port; this server is left out");
+                    + ": port '" + port + "' is not a port number from 1 to 65535; this server is left out");
             return null;
         }
         return (v6 ? "[" + host + "]" : host) + ":" + portNumber;
@@ -430,7 +435,9 @@ final class HaproxyTranslation {
                     + " is a plain connect, the default mysql probe a real login; the mysql probe is used");
         } else if (anyCheck) {
             add(StickyFailProperty.CHECK, "tcp");
-            out.add("mapped: 'check' with no check option -> " + prop(StickyFailProperty.CHECK, "tcp")
+            List<HaproxyServer> checked = servers.stream().filter(x -> x.get("check") != null).toList();
+            out.add("mapped: " + settingLines(checked, "check") + ": check, with no check option -> "
+                    + prop(StickyFailProperty.CHECK, "tcp")
                     + " (HAProxy's plain check is a TCP connect; leave it out for the mysql probe, a real "
                     + "login and a ping)");
         }

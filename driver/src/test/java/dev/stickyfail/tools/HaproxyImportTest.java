@@ -216,6 +216,26 @@ class HaproxyImportTest {
     }
 
     @Test
+    void addressesThatCannotBeConnectedToAreLeftOutWithAReason() throws IOException {
+        Path cfg = write("backend db\n  server a :3306 check\n  server b 10.0.0.1:99999 check\n"
+                + "  server c 10.0.0.2 check rise 0\n  server d [::1]:3307 check backup\n  server e ::1:3308 backup\n");
+        Run r = run(cfg.toString());
+        assertThat(r.exit()).isZero();
+        assertThat(r.out().get(0)).isEqualTo("jdbc:stickyfail:mysql://10.0.0.2:3306,[::1]:3307,[::1]:3308/"
+                + "?stickyfail.check=tcp&stickyfail.group=db");
+        assertThat(r.out()).contains(
+                "not mapped: line 2: server a :3306: no host; stickyfail needs a host name or address to connect to, "
+                        + "so this server is left out",
+                "not mapped: line 3: server b 10.0.0.1:99999: port '99999' is not a port number from 1 to 65535; "
+                        + "this server is left out",
+                "not mapped: line 4: rise 0: stickyfail accepts 1 to 100 and keeps its default stickyfail.rise=2",
+                "mapped: lines 4-5: check, with no check option -> stickyfail.check=tcp (HAProxy's plain check is a "
+                        + "TCP connect; leave it out for the mysql probe, a real login and a ping)",
+                "note: line 6: e without 'check': HAProxy never probes it and always counts it up; stickyfail probes "
+                        + "every server");
+    }
+
+    @Test
     void everyPropertyTheImportWritesExists() throws IOException {
         for (String name : List.of("000-master-master-sticky", "001-write-pool", "003-pxc-failback", "003-pxc-peers")) {
             String url = run(RESOURCES.resolve(name + ".cfg").toString()).out().get(0);
