@@ -14,7 +14,10 @@ public interface GroupAdmin {
 
     String name();
 
-    /** The active server, or empty while there is none (no server up yet, or every server down). */
+    /**
+     * The decided server, or empty before the first decision (or while an untrusted state file is refused). The decision
+     * stays when its server goes down and no other is eligible: whether it is usable now, {@link #servers()} says.
+     */
     Optional<String> activeServer();
 
     /** The decision's epoch: grows by one at every switch; 0 before the first decision. */

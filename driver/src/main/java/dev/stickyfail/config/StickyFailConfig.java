@@ -52,6 +52,7 @@ public final class StickyFailConfig {
     private final Duration switchCatchUpTimeout;
     private final boolean reportAbandonedReturn;
     private final Map<String, String> storeProperties;
+    private final boolean galeraAvailableWhenDonor;
     private final Map<String, String> connectorProperties;
 
     private StickyFailConfig(StickyFailUrl url, Map<String, String> ours, Map<String, String> storeProps,
@@ -97,6 +98,7 @@ public final class StickyFailConfig {
             }
         }
         this.storeProperties = Collections.unmodifiableMap(new LinkedHashMap<>(storeProps));
+        this.galeraAvailableWhenDonor = v.bool(StickyFailProperty.GALERA_AVAILABLE_WHEN_DONOR);
         String named = v.text(StickyFailProperty.GROUP);
         this.group = named != null ? named : defaultGroupName(servers, database);
         this.connectorProperties = Collections.unmodifiableMap(new LinkedHashMap<>(connector));
@@ -325,6 +327,8 @@ public final class StickyFailConfig {
         if (!storeProperties.equals(other.storeProperties)) {
             diff.add("stickyfail." + store + ".* (" + storeProperties.keySet() + " vs " + other.storeProperties.keySet() + ")");
         }
+        compare(diff, StickyFailProperty.GALERA_AVAILABLE_WHEN_DONOR, galeraAvailableWhenDonor,
+                other.galeraAvailableWhenDonor);
         return diff;
     }
 
@@ -459,6 +463,11 @@ public final class StickyFailConfig {
         return jmx;
     }
 
+    /** {@code stickyfail.galeraAvailableWhenDonor}: the galera probe accepts a donor node. */
+    public boolean galeraAvailableWhenDonor() {
+        return galeraAvailableWhenDonor;
+    }
+
     /** Every property that is not stickyfail's, for Connector/J, including {@code user} and {@code password}. */
     public Map<String, String> connectorProperties() {
         return connectorProperties;
@@ -483,7 +492,8 @@ public final class StickyFailConfig {
                 .append(", connectTimeout=").append(Durations.format(connectTimeout))
                 .append(", failoverTimeout=").append(Durations.format(failoverTimeout))
                 .append(", stateFile=").append(stateFile)
-                .append(", store=").append(store);
+                .append(", store=").append(store)
+                .append(", galeraAvailableWhenDonor=").append(galeraAvailableWhenDonor);
         for (Map.Entry<String, String> e : connectorProperties.entrySet()) {
             sb.append(", ").append(e.getKey()).append('=')
                     .append(StickyFailProperty.isSecretKey(e.getKey()) ? "****" : e.getValue());

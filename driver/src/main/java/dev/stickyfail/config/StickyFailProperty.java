@@ -21,7 +21,7 @@ public enum StickyFailProperty {
             "Consecutive failed probes that mark an up server down. A refused connection marks it down at once."),
     CHECK("check", "mysql", "option mysql-check / check / option external-check",
             "The probe: mysql (a real session and a ping), tcp (a TCP connect), sql (stickyfail.checkSql must return true), "
-                    + "galera (wsrep_local_state = 4 and wsrep_ready = ON), replica (replication threads running, lag within "
+                    + "galera (wsrep_local_state = 4, wsrep_ready = ON, wsrep_cluster_status = Primary), replica (replication threads running, lag within "
                     + "stickyfail.maxReplicationLag), or the name of a probe registered through the dev.stickyfail.probe.ProbeFactory SPI."),
     CHECK_SQL("checkSql", null, "external-check command",
             "The query of the sql probe; its first column of its first row must be true (1, ON, YES, TRUE)."),
@@ -67,7 +67,10 @@ public enum StickyFailProperty {
                     + "the new server had not received at the switch, and report them: WARN, event, JMX, admin API) or ignore."),
     LEASE("lease", "8s", "(none: peers replicate with no lease)",
             "With a shared store: how long an instance trusts the decision it last confirmed, counted from when the confirming "
-                    + "read was sent. An instance that cannot confirm in time stops routing until it can.");
+                    + "read was sent. An instance that cannot confirm in time stops routing until it can."),
+    GALERA_AVAILABLE_WHEN_DONOR("galeraAvailableWhenDonor", "false", "check_pxc.sh / clustercheck AVAILABLE_WHEN_DONOR",
+            "Whether the galera probe accepts a node that is a state-transfer donor (wsrep_local_state = 2) in the primary "
+                    + "component; by default only a synced node (4) may take traffic.");
 
     public static final String PREFIX = "stickyfail.";
 

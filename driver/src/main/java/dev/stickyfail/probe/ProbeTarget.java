@@ -23,6 +23,15 @@ public interface ProbeTarget {
     Duration maxReplicationLag();
 
     /**
+     * {@code stickyfail.galeraAvailableWhenDonor}: whether the galera probe accepts a state-transfer donor (as
+     * {@code AVAILABLE_WHEN_DONOR=1} does for PXC's clustercheck). A default method, so targets written before it
+     * keep compiling and accept no donor.
+     */
+    default boolean galeraAvailableWhenDonor() {
+        return false;
+    }
+
+    /**
      * Opens a new Connector/J session to the server with the probe's credentials, the application's Connector/J
      * properties, and connect and socket timeouts of {@link #timeout()}.
      */

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -42,7 +43,8 @@ final class MariaDbServer implements ServerControl {
     private final Path consoleLog;
     private final Path errorLog;
     private final MariaDbDistribution distribution;
-    private final List<String> extraArgs;
+    private volatile List<String> extraArgs;
+    private volatile Map<String, String> environment = Map.of();
     private final Accounts accounts;
 
     private volatile int port;
@@ -69,6 +71,20 @@ final class MariaDbServer implements ServerControl {
         this.extraArgs = List.copyOf(extraArgs);
         this.accounts = accounts;
         this.port = Ports.freeServerPort();
+    }
+
+    /** The arguments appended to the testkit's own at the next start (later arguments win). */
+    void extraArgs(List<String> args) {
+        this.extraArgs = List.copyOf(args);
+    }
+
+    /** Environment variables the next start adds (e.g. a PATH that finds Galera's state-transfer scripts). */
+    void environment(Map<String, String> variables) {
+        this.environment = Map.copyOf(variables);
+    }
+
+    Path serverDir() {
+        return serverDir;
     }
 
     static boolean runningAsRoot() {
@@ -187,6 +203,7 @@ final class MariaDbServer implements ServerControl {
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(consoleLog.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             builder.environment().put(distribution.libraryPathVariable(), distribution.libDir().toString());
+            builder.environment().putAll(environment);
             Process started = builder.start();
             process = started;
             lastPid = started.pid();

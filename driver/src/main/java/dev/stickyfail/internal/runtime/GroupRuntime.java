@@ -650,6 +650,11 @@ public final class GroupRuntime implements GroupAdmin {
         }
 
         @Override
+        public boolean galeraAvailableWhenDonor() {
+            return config.galeraAvailableWhenDonor();
+        }
+
+        @Override
         public Connection connect() throws SQLException {
             return probeConnector.openForProbe(server, config.probeUser(), config.probePassword(), config.checkTimeout().toMillis());
         }
