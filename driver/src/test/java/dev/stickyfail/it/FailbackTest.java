@@ -47,7 +47,8 @@ class FailbackTest {
             assertThat(serverId(onBackup)).isEqualTo(group.server(1).serverId());
 
             group.server(0).start();
-            await().atMost(Duration.ofSeconds(30)).until(() -> admin.activeServer().orElse("").equals(name(0)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> switches.failovers() == 2); // the switch has completed
+            assertThat(admin.activeServer()).contains(name(0));
             assertThat(switches.events.get(switches.events.size() - 1).reason()).contains("failback");
             assertThatThrownBy(() -> serverId(onBackup)).isInstanceOf(EvictedConnectionException.class)
                     .hasMessageContaining("connection to " + name(1) + " was aborted");

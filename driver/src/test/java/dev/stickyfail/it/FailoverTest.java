@@ -55,6 +55,7 @@ class FailoverTest {
             group.server(0).kill();
             // no application traffic: the next probe (within checkInterval) is refused and marks it down at once
             await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(name(1)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> switches.failovers() >= 1); // the switch completed
             long detectedMillis = TimeUnit.NANOSECONDS.toMillis(switches.lastSwitchAt() - killed);
             assertThat(detectedMillis).as("kill to switch, ms").isLessThan(500 + 1500);
             try (Connection c = ds.getConnection()) {
@@ -100,6 +101,7 @@ class FailoverTest {
             long frozen = System.nanoTime();
             group.server(0).freeze();
             await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(name(1)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> events.failovers() >= 1); // the switch completed
             long detectedMillis = TimeUnit.NANOSECONDS.toMillis(events.lastSwitchAt() - frozen);
             // checkInterval + fall x checkTimeout = 500 + 3 x 300 = 1400 ms at worst
             assertThat(detectedMillis).as("freeze to switch, ms").isLessThan(1400 + 1500);
@@ -131,6 +133,7 @@ class FailoverTest {
                 p0.blackhole();
                 String backup = p1.hostAndPort();
                 await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(backup));
+                await().atMost(Duration.ofSeconds(10)).until(() -> events.failovers() >= 1); // the switch completed
                 assertThat(TimeUnit.NANOSECONDS.toMillis(events.lastSwitchAt() - cut)).as("cut to switch, ms").isLessThan(1400 + 1500);
                 try (Connection c = ds.getConnection()) {
                     assertThat(serverId(c)).isEqualTo(group.server(1).serverId());

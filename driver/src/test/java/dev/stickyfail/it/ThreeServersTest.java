@@ -57,6 +57,7 @@ class ThreeServersTest {
             group.server(0).kill();
             await().atMost(Duration.ofSeconds(20)).until(() -> !admin.activeServer().orElse("").equals(name(0)));
             assertThat(admin.activeServer()).contains(name(1));
+            await().atMost(Duration.ofSeconds(10)).until(() -> switches.failovers() >= 3);
             assertThat(switches.failovers()).as("one switch per kill").isEqualTo(3);
             assertThat(admin.epoch()).isEqualTo(4);
         }

@@ -79,58 +79,68 @@ class GaleraProbeTest {
         }
     }
 
+    // One JVM makes one decision per server, so the strict and the lenient group run one after the other.
+
     @Test
     void aDesyncedNodeIsNotEligibleEvenWhenDonorsAre() throws Exception {
-        try (StickyFailDataSource strict = GaleraFixtures.dataSource(cluster, "galera-desync", "");
-             StickyFailDataSource lenient = GaleraFixtures.dataSource(cluster, "galera-desync-donors",
-                     "stickyfail.galeraAvailableWhenDonor=true")) {
-            GroupAdmin a = strict.admin();
-            GroupAdmin b = lenient.admin();
-            strict.getConnection().close();
-            lenient.getConnection().close();
-            await().atMost(WAIT).until(() -> state(a, cluster, 1).equals("UP") && state(b, cluster, 1).equals("UP"));
-
-            cluster.node(1).desync(true);
+        cluster.node(1).desync(true);
+        try {
             assertThat(cluster.node(1).status().localState()).isEqualTo(GaleraStatus.DONOR_DESYNCED);
-            await().atMost(WAIT).until(() -> state(a, cluster, 1).equals("DOWN") && state(b, cluster, 1).equals("DOWN"));
-            assertThat(server(a, cluster, 1).getLastProbeDetail()).startsWith("Galera node is a donor or desynced: "
-                    + "wsrep_local_state=2 (Donor/Desynced), wsrep_ready=ON, wsrep_cluster_status=Primary");
-            assertThat(server(b, cluster, 1).getLastProbeDetail())
-                    .startsWith("Galera node desynced by hand (wsrep_desync=ON)");
-            assertThat(a.activeServer()).contains(cluster.node(0).hostAndPort());
-
+            try (StickyFailDataSource strict = GaleraFixtures.dataSource(cluster, "galera-desync", "")) {
+                GroupAdmin a = strict.admin();
+                strict.getConnection().close();
+                await().atMost(WAIT).until(() -> state(a, cluster, 1).equals("DOWN"));
+                assertThat(server(a, cluster, 1).getLastProbeDetail()).startsWith("Galera node is a donor or desynced: "
+                        + "wsrep_local_state=2 (Donor/Desynced), wsrep_ready=ON, wsrep_cluster_status=Primary");
+                assertThat(a.activeServer()).contains(cluster.node(0).hostAndPort());
+            }
+            try (StickyFailDataSource lenient = GaleraFixtures.dataSource(cluster, "galera-desync-donors",
+                    "stickyfail.galeraAvailableWhenDonor=true")) {
+                GroupAdmin b = lenient.admin();
+                lenient.getConnection().close();
+                await().atMost(WAIT).until(() -> state(b, cluster, 1).equals("DOWN"));
+                assertThat(server(b, cluster, 1).getLastProbeDetail())
+                        .startsWith("Galera node desynced by hand (wsrep_desync=ON)");
+            }
+        } finally {
             cluster.node(1).desync(false);
-            await().atMost(WAIT).until(() -> state(a, cluster, 1).equals("UP") && state(b, cluster, 1).equals("UP"));
+        }
+        try (StickyFailDataSource strict = GaleraFixtures.dataSource(cluster, "galera-desync", "")) {
+            GroupAdmin a = strict.admin();
+            strict.getConnection().close();
+            await().atMost(WAIT).until(() -> state(a, cluster, 1).equals("UP"));
         }
     }
 
     @Test
     void aDonorIsNotEligibleUnlessDonorsAreAccepted() throws Exception {
         Probes lenientProbes = new Probes();
-        try (StickyFailDataSource strict = GaleraFixtures.dataSource(cluster, "galera-donor", "");
-             StickyFailDataSource lenient = GaleraFixtures.dataSource(cluster, "galera-donor-accepted",
-                     "stickyfail.galeraAvailableWhenDonor=true")) {
-            GroupAdmin a = strict.admin();
-            GroupAdmin b = lenient.admin();
-            b.addListener(lenientProbes);
-            strict.getConnection().close();
-            lenient.getConnection().close();
-            await().atMost(WAIT).until(() -> state(a, cluster, 1).equals("UP") && state(b, cluster, 1).equals("UP"));
-
-            try (GaleraNode.DonorHold hold = cluster.node(1).donateTo(cluster.node(2))) {
-                assertThat(hold.donor().status().localState()).isEqualTo(GaleraStatus.DONOR_DESYNCED);
-                int before = lenientProbes.passesAsDonor(cluster.node(1).hostAndPort());
+        try (GaleraNode.DonorHold hold = cluster.node(1).donateTo(cluster.node(2))) {
+            assertThat(hold.donor().status().localState()).isEqualTo(GaleraStatus.DONOR_DESYNCED);
+            try (StickyFailDataSource strict = GaleraFixtures.dataSource(cluster, "galera-donor", "")) {
+                GroupAdmin a = strict.admin();
+                strict.getConnection().close();
                 await().atMost(WAIT).until(() -> state(a, cluster, 1).equals("DOWN"));
                 assertThat(server(a, cluster, 1).getLastProbeDetail()).startsWith("Galera node is a donor or "
                         + "desynced: wsrep_local_state=2 (Donor/Desynced)")
                         .endsWith("stickyfail.galeraAvailableWhenDonor=true accepts donors");
-                // the lenient group keeps probing the donor, finds it a donor, and keeps it up
-                await().atMost(WAIT).until(() -> lenientProbes.passesAsDonor(cluster.node(1).hostAndPort()) >= before + 5);
+                assertThat(a.activeServer()).contains(cluster.node(0).hostAndPort());
+            }
+            try (StickyFailDataSource lenient = GaleraFixtures.dataSource(cluster, "galera-donor-accepted",
+                    "stickyfail.galeraAvailableWhenDonor=true")) {
+                GroupAdmin b = lenient.admin();
+                b.addListener(lenientProbes);
+                lenient.getConnection().close();
+                // the lenient group probes the donor, finds it a donor, and keeps it up
+                await().atMost(WAIT).until(() -> lenientProbes.passesAsDonor(cluster.node(1).hostAndPort()) >= 5);
                 assertThat(state(b, cluster, 1)).isEqualTo("UP");
                 assertThat(hold.donor().status().localState()).isEqualTo(GaleraStatus.DONOR_DESYNCED);
             }
+        }
+        try (StickyFailDataSource strict = GaleraFixtures.dataSource(cluster, "galera-donor", "")) {
+            GroupAdmin a = strict.admin();
+            strict.getConnection().close();
             await().atMost(WAIT).until(() -> state(a, cluster, 1).equals("UP") && state(a, cluster, 2).equals("UP"));
-            assertThat(a.activeServer()).contains(cluster.node(0).hostAndPort());
         }
     }
 
