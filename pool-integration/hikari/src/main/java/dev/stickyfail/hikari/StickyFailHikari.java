@@ -67,7 +67,7 @@ public final class StickyFailHikari {
 
     /**
      * The stickyfail group a pool's connections belong to, parsed from its configuration exactly as the driver will
-     * parse it ({@code stickyfail.group}, else the host list and database).
+     * parse it ({@code stickyfail.group}, else the host list).
      */
     public static String groupOf(HikariConfig config) throws SQLException {
         String jdbcUrl = config.getJdbcUrl();

@@ -17,7 +17,7 @@ class StickyFailHikariTest {
     void theGroupOfAJdbcUrlPoolIsTheDriversDefaultNameOrStickyfailGroup() throws SQLException {
         HikariConfig hc = new HikariConfig();
         hc.setJdbcUrl("jdbc:stickyfail:mysql://db0:3306,db1:3306/app");
-        assertThat(StickyFailHikari.groupOf(hc)).isEqualTo("db0:3306,db1:3306/app");
+        assertThat(StickyFailHikari.groupOf(hc)).isEqualTo("db0:3306,db1:3306");
 
         hc.addDataSourceProperty("stickyfail.group", "orders");
         assertThat(StickyFailHikari.groupOf(hc)).isEqualTo("orders");
@@ -32,7 +32,7 @@ class StickyFailHikariTest {
         hc.setDataSourceClassName("dev.stickyfail.StickyFailDataSource");
         hc.addDataSourceProperty("url", "jdbc:stickyfail:mysql://db0,db1/app");
         hc.addDataSourceProperty("password", "secret");
-        assertThat(StickyFailHikari.groupOf(hc)).isEqualTo("db0:3306,db1:3306/app");
+        assertThat(StickyFailHikari.groupOf(hc)).isEqualTo("db0:3306,db1:3306");
 
         hc.addDataSourceProperty("connectionProperties", "sslMode=REQUIRED; stickyfail.group=orders ;stickyfail.fall=2");
         assertThat(StickyFailHikari.groupOf(hc)).isEqualTo("orders");

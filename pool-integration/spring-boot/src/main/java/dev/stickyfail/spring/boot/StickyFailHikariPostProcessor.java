@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Group and pool name: a {@code stickyfail.group} that is set names the pool when the pool has no name; a pool name
  * ({@code spring.datasource.name}, {@code spring.datasource.hikari.pool-name}) becomes the group when none is set;
- * with neither, the pool takes the driver's default group name (host list and database; with
+ * with neither, the pool takes the driver's default group name (the host list; with
  * {@code register-mbeans=true}, whose pool names cannot hold {@code :}, with {@code _} in its place).
  */
 class StickyFailHikariPostProcessor implements DestructionAwareBeanPostProcessor {

@@ -17,7 +17,7 @@ import java.util.Map;
 @ConfigurationProperties(prefix = "stickyfail")
 public class StickyFailProperties {
 
-    /** Name of the decision; default: the DataSource's pool name (spring.datasource.name), else the host list and database. */
+    /** Name of the decision; default: the DataSource's pool name (spring.datasource.name), else the host list. */
     private String group;
 
     /** Probe interval while a server is up and its probes pass (driver default 500ms). */
@@ -80,6 +80,21 @@ public class StickyFailProperties {
     /** With a shared store: how long an instance trusts the decision it last confirmed (driver default 8s). */
     private Duration lease;
 
+    /** What a start does with a state file that exists but cannot be trusted: refuse or fresh-start (driver default refuse). */
+    private String stateFileUnusable;
+
+    /** Whether a switch waits for the new server to apply what it had received from the old one (driver default true). */
+    private Boolean switchCatchUp;
+
+    /** Longest a switch waits for that catch-up (driver default 5s). */
+    private Duration switchCatchUpTimeout;
+
+    /** When a server switched away from is back: report its errant transactions, or ignore (driver default report). */
+    private String onAbandonedReturn;
+
+    /** Whether the galera probe accepts a donor node (driver default false). */
+    private Boolean galeraAvailableWhenDonor;
+
     /** Settings of stickyfail.store=hazelcast, passed as stickyfail.hazelcast.&lt;key&gt;. */
     private Map<String, String> hazelcast = new LinkedHashMap<>();
 
@@ -109,6 +124,11 @@ public class StickyFailProperties {
         put(p, "store", store);
         put(p, "jmx", jmx);
         put(p, "lease", lease);
+        put(p, "stateFileUnusable", stateFileUnusable);
+        put(p, "switchCatchUp", switchCatchUp);
+        put(p, "switchCatchUpTimeout", switchCatchUpTimeout);
+        put(p, "onAbandonedReturn", onAbandonedReturn);
+        put(p, "galeraAvailableWhenDonor", galeraAvailableWhenDonor);
         hazelcast.forEach((k, v) -> put(p, "hazelcast." + k, v));
         return p;
     }
@@ -288,6 +308,46 @@ public class StickyFailProperties {
 
     public void setLease(Duration lease) {
         this.lease = lease;
+    }
+
+    public String getStateFileUnusable() {
+        return stateFileUnusable;
+    }
+
+    public void setStateFileUnusable(String stateFileUnusable) {
+        this.stateFileUnusable = stateFileUnusable;
+    }
+
+    public Boolean getSwitchCatchUp() {
+        return switchCatchUp;
+    }
+
+    public void setSwitchCatchUp(Boolean switchCatchUp) {
+        this.switchCatchUp = switchCatchUp;
+    }
+
+    public Duration getSwitchCatchUpTimeout() {
+        return switchCatchUpTimeout;
+    }
+
+    public void setSwitchCatchUpTimeout(Duration switchCatchUpTimeout) {
+        this.switchCatchUpTimeout = switchCatchUpTimeout;
+    }
+
+    public String getOnAbandonedReturn() {
+        return onAbandonedReturn;
+    }
+
+    public void setOnAbandonedReturn(String onAbandonedReturn) {
+        this.onAbandonedReturn = onAbandonedReturn;
+    }
+
+    public Boolean getGaleraAvailableWhenDonor() {
+        return galeraAvailableWhenDonor;
+    }
+
+    public void setGaleraAvailableWhenDonor(Boolean galeraAvailableWhenDonor) {
+        this.galeraAvailableWhenDonor = galeraAvailableWhenDonor;
     }
 
     public Map<String, String> getHazelcast() {

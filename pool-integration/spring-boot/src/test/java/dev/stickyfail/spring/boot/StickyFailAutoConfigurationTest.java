@@ -57,7 +57,7 @@ class StickyFailAutoConfigurationTest {
                             .doesNotContainKey("stickyfail.group");
                     assertThat(pool.getExceptionOverrideClassName()).isEqualTo(StickyFailExceptionOverride.class.getName());
                     assertThat(pool.getPoolName()).as("no name anywhere: the pool takes the group's default name")
-                            .isEqualTo("db0:3306,db1:3306/app");
+                            .isEqualTo("db0:3306,db1:3306");
                     assertThat(context.getBean(StickyFailProperties.class).toString()).doesNotContain("s3cret");
                 });
     }
@@ -75,7 +75,7 @@ class StickyFailAutoConfigurationTest {
             assertThat(pool.getDataSourceProperties()).containsEntry("stickyfail.group", "billing");
         });
         runner.withPropertyValues(URL, "spring.datasource.hikari.register-mbeans=true").run(context ->
-                assertThat(context.getBean(HikariDataSource.class).getPoolName()).isEqualTo("db0_3306,db1_3306/app"));
+                assertThat(context.getBean(HikariDataSource.class).getPoolName()).isEqualTo("db0_3306,db1_3306"));
     }
 
     @Test
