@@ -1,0 +1,246 @@
+package dev.stickyfail.hazelcast;
+
+import com.hazelcast.cluster.Address;
+import com.hazelcast.cluster.Member;
+import com.hazelcast.config.Config;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.cp.CPMember;
+import com.hazelcast.cp.CPSubsystemManagementService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A Hazelcast member this JVM runs (embedded in the application, or the {@link StandaloneMember}), kept in its CP
+ * group by a keeper thread that checks it every second:
+ * <ul>
+ *   <li>A member that comes back after a crash has a new identity and is only an AP member. The keeper removes the CP
+ *       member that had this member's address (it is certainly dead: its address is ours now) and promotes this one
+ *       (retried with backoff: promotion fails while another membership change runs), so the group has its CP members
+ *       again in seconds rather than after the auto-removal timeout.</li>
+ *   <li>A CP member that sees fewer members than a majority of {@code cp-member-count} for a few seconds has been split
+ *       off, typically expelled after a pause (GC, SIGSTOP). Hazelcast would merge it back only after minutes, and its
+ *       CP calls block meanwhile; the keeper restarts it instead, and it rejoins as a new member and is promoted.</li>
+ *   <li>A member that shut itself down (a soon-to-be CP member terminates when a member leaves during CP discovery)
+ *       is started again.</li>
+ * </ul>
+ * Stores notice a restart through {@link #generation()} and create their proxies again.
+ */
+public final class EmbeddedMember implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedMember.class);
+    /** How long a CP member may see less than a majority before it restarts itself; above one heartbeat round. */
+    static final long SPLIT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private static final long MAX_BACKOFF_MILLIS = 16_000;
+    private static final long GRACEFUL_SHUTDOWN_MILLIS = 10_000;
+
+    private final String name;
+    private final Supplier<Config> configs;
+    private final int cpMemberCount;
+    private final ScheduledExecutorService keeper;
+    private volatile HazelcastInstance instance;
+    private volatile long generation;
+    private volatile boolean closed;
+    private long splitSince;
+    private long nextPromotion;
+    private long backoffMillis = 500;
+
+    private EmbeddedMember(String name, Supplier<Config> configs, Config first) {
+        this.name = name;
+        this.configs = configs;
+        this.cpMemberCount = first.getCPSubsystemConfig().getCPMemberCount();
+        this.instance = Hazelcast.newHazelcastInstance(first);
+        this.keeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "stickyfail-hazelcast-keeper");
+            t.setDaemon(true);
+            return t;
+        });
+        keeper.scheduleWithFixedDelay(this::keep, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Starts a member (blocks while it joins its cluster).
+     *
+     * @param name    for logs, e.g. the member file
+     * @param configs a fresh config each time the member is (re)started
+     */
+    public static EmbeddedMember start(String name, Supplier<Config> configs) {
+        return new EmbeddedMember(name, configs, configs.get());
+    }
+
+    public HazelcastInstance instance() {
+        return instance;
+    }
+
+    /** Grows by one at every restart of the member. */
+    public long generation() {
+        return generation;
+    }
+
+    public int cpMemberCount() {
+        return cpMemberCount;
+    }
+
+    /** Waits until CP discovery completed (it needs {@code cp-member-count} members); false when it has not in time. */
+    public boolean awaitCpDiscovery(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        while (true) {
+            HazelcastInstance hz = instance;
+            try {
+                long left = deadline - System.nanoTime();
+                if (hz.getCPSubsystem().getCPSubsystemManagementService()
+                        .awaitUntilDiscoveryCompleted(Math.max(0, Math.min(left, TimeUnit.MILLISECONDS.toNanos(500))),
+                                TimeUnit.NANOSECONDS)) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                // the member is being restarted by the keeper: wait for the new one
+                Thread.sleep(100);
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+        }
+    }
+
+    public String describe() {
+        HazelcastInstance hz = instance;
+        try {
+            Member local = hz.getCluster().getLocalMember();
+            return "embedded member " + local.getAddress().getHost() + ":" + local.getAddress().getPort()
+                    + (hz.getCPSubsystem().getLocalCPMember() != null ? ", CP member" : ", not a CP member")
+                    + ", cluster of " + hz.getCluster().getMembers().size() + ", cp-member-count " + cpMemberCount;
+        } catch (RuntimeException e) {
+            return "embedded member from " + name + " (restarting)";
+        }
+    }
+
+    private synchronized void keep() {
+        if (closed) {
+            return;
+        }
+        try {
+            HazelcastInstance hz = instance;
+            if (!hz.getLifecycleService().isRunning()) {
+                restart("it has shut down");
+                return;
+            }
+            if (cpMemberCount == 0) {
+                return;
+            }
+            int majority = cpMemberCount / 2 + 1;
+            int clusterSize = hz.getCluster().getMembers().size();
+            CPSubsystemManagementService cp = hz.getCPSubsystem().getCPSubsystemManagementService();
+            if (hz.getCPSubsystem().getLocalCPMember() != null) {
+                if (clusterSize >= majority) {
+                    splitSince = 0;
+                } else if (splitSince == 0) {
+                    splitSince = System.nanoTime();
+                } else if (System.nanoTime() - splitSince > SPLIT_GRACE_NANOS) {
+                    restart("this CP member sees " + clusterSize + " member(s), fewer than a majority of cp-member-count "
+                            + cpMemberCount + ", for " + TimeUnit.NANOSECONDS.toSeconds(SPLIT_GRACE_NANOS)
+                            + " s: it was split off or expelled after a pause, and rejoins as a new member");
+                }
+                return;
+            }
+            splitSince = 0;
+            if (!cp.isDiscoveryCompleted() || clusterSize < majority || System.nanoTime() - nextPromotion < 0) {
+                return;
+            }
+            promote(hz, cp);
+        } catch (RuntimeException e) {
+            LOG.debug("stickyfail: hazelcast member keeper: {}", e.toString());
+        }
+    }
+
+    private void promote(HazelcastInstance hz, CPSubsystemManagementService cp) {
+        try {
+            Collection<CPMember> members = cp.getCPMembers().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            Set<UUID> present = new HashSet<>();
+            hz.getCluster().getMembers().forEach(m -> present.add(m.getUuid()));
+            Address me = hz.getCluster().getLocalMember().getAddress();
+            int live = 0;
+            for (CPMember m : members) {
+                if (present.contains(m.getUuid())) {
+                    live++;
+                } else if (me.equals(m.getAddress())) {
+                    LOG.info("stickyfail: hazelcast: removing CP member {} ({}): it had this member's address, so it is "
+                            + "this member before a restart", m.getUuid(), m.getAddress());
+                    cp.removeCPMember(m.getUuid()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                } else {
+                    live++; // missing, but maybe only for now: Hazelcast's auto-removal decides
+                }
+            }
+            if (live < cpMemberCount) {
+                cp.promoteToCPMember().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                LOG.info("stickyfail: hazelcast: {} promoted to CP member ({} CP members before)", me, live);
+            }
+            backoffMillis = 500;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.info("stickyfail: hazelcast: promoting this member to CP member failed (retrying in {} ms): {}",
+                    backoffMillis, e.toString());
+            nextPromotion = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
+            backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+        }
+    }
+
+    private void restart(String why) {
+        LOG.warn("stickyfail: hazelcast: restarting the member from {}: {}", name, why);
+        try {
+            instance.getLifecycleService().terminate();
+        } catch (RuntimeException e) {
+            LOG.debug("stickyfail: hazelcast: terminating the old member: {}", e.toString());
+        }
+        splitSince = 0;
+        backoffMillis = 500;
+        nextPromotion = 0;
+        try {
+            instance = Hazelcast.newHazelcastInstance(configs.get());
+            generation++;
+        } catch (RuntimeException e) {
+            LOG.warn("stickyfail: hazelcast: restarting the member from {} failed (retrying): {}", name, e.toString());
+        }
+    }
+
+    /** Leaves the cluster gracefully (a CP member leaves its CP groups, so the others need not wait for it). */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        keeper.shutdownNow();
+        HazelcastInstance hz = instance;
+        // A graceful shutdown of a CP member waits for its CP groups, which may have lost their majority: bounded.
+        Thread t = new Thread(() -> {
+            try {
+                hz.shutdown();
+            } catch (RuntimeException e) {
+                LOG.debug("stickyfail: hazelcast: shutting the member down: {}", e.toString());
+            }
+        }, "stickyfail-hazelcast-shutdown");
+        t.setDaemon(true);
+        t.start();
+        try {
+            t.join(GRACEFUL_SHUTDOWN_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            LOG.warn("stickyfail: hazelcast: the member from {} did not leave gracefully within {} ms; terminating it",
+                    name, GRACEFUL_SHUTDOWN_MILLIS);
+            hz.getLifecycleService().terminate();
+        }
+    }
+}
