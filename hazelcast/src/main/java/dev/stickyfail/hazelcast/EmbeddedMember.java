@@ -7,13 +7,12 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.cp.CPMember;
 import com.hazelcast.cp.CPSubsystemManagementService;
+import com.hazelcast.cp.event.CPGroupAvailabilityEvent;
+import com.hazelcast.cp.event.CPGroupAvailabilityListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Collection;
-import java.util.HashSet;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +49,8 @@ public final class EmbeddedMember implements AutoCloseable {
     private volatile HazelcastInstance instance;
     private volatile long generation;
     private volatile boolean closed;
+    private volatile boolean majorityLost;
+    private long majorityLostSince;
     private long splitSince;
     private long nextPromotion;
     private long backoffMillis = 500;
@@ -58,7 +59,7 @@ public final class EmbeddedMember implements AutoCloseable {
         this.name = name;
         this.configs = configs;
         this.cpMemberCount = first.getCPSubsystemConfig().getCPMemberCount();
-        this.instance = Hazelcast.newHazelcastInstance(first);
+        this.instance = watch(Hazelcast.newHazelcastInstance(first));
         this.keeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "stickyfail-hazelcast-keeper");
             t.setDaemon(true);
@@ -140,19 +141,21 @@ public final class EmbeddedMember implements AutoCloseable {
             int majority = cpMemberCount / 2 + 1;
             int clusterSize = hz.getCluster().getMembers().size();
             CPSubsystemManagementService cp = hz.getCPSubsystem().getCPSubsystemManagementService();
-            if (hz.getCPSubsystem().getLocalCPMember() != null) {
-                if (clusterSize >= majority) {
-                    splitSince = 0;
-                } else if (splitSince == 0) {
+            boolean cpMember = hz.getCPSubsystem().getLocalCPMember() != null;
+            if (cpMember && clusterSize < majority) {
+                if (splitSince == 0) {
                     splitSince = System.nanoTime();
                 } else if (System.nanoTime() - splitSince > SPLIT_GRACE_NANOS) {
                     restart("this CP member sees " + clusterSize + " member(s), fewer than a majority of cp-member-count "
                             + cpMemberCount + ", for " + TimeUnit.NANOSECONDS.toSeconds(SPLIT_GRACE_NANOS)
-                            + " s: it was split off or expelled after a pause, and rejoins as a new member");
+                            + " s: it was split off or expelled after a pause, or the others crashed; it starts afresh");
                 }
                 return;
             }
             splitSince = 0;
+            if (resetAfterLostMajority(hz, clusterSize) || cpMember) {
+                return;
+            }
             if (!cp.isDiscoveryCompleted() || clusterSize < majority || System.nanoTime() - nextPromotion < 0) {
                 return;
             }
@@ -162,22 +165,75 @@ public final class EmbeddedMember implements AutoCloseable {
         }
     }
 
+    private HazelcastInstance watch(HazelcastInstance hz) {
+        majorityLost = false;
+        if (cpMemberCount > 0) {
+            hz.getCPSubsystem().addGroupAvailabilityListener(new CPGroupAvailabilityListener() {
+                @Override
+                public void availabilityDecreased(CPGroupAvailabilityEvent event) {
+                    // a minority is missing: Raft carries on
+                }
+
+                @Override
+                public void majorityLost(CPGroupAvailabilityEvent event) {
+                    LOG.warn("stickyfail: hazelcast: CP group {} lost its majority (unavailable: {}); every CP call fails "
+                            + "until the CP Subsystem is reset", event.getGroupId().getName(), event.getUnavailableMembers());
+                    majorityLost = true;
+                }
+            });
+        }
+        return hz;
+    }
+
+    /**
+     * Two of three CP members crashed together: their CP groups lost the majority and Community Hazelcast recovers only
+     * by {@code reset()}, which wipes every CP value (stores put the decision back from the highest epoch they have
+     * seen). The master does it once {@code cp-member-count} members are present again.
+     */
+    private boolean resetAfterLostMajority(HazelcastInstance hz, int clusterSize) {
+        if (!majorityLost) {
+            majorityLostSince = 0;
+            return false;
+        }
+        if (majorityLostSince == 0) {
+            majorityLostSince = System.nanoTime();
+        }
+        if (clusterSize < cpMemberCount || !hz.getCluster().getMembers().iterator().next().localMember()
+                || System.nanoTime() - majorityLostSince < SPLIT_GRACE_NANOS || System.nanoTime() - nextPromotion < 0) {
+            return true;
+        }
+        try {
+            LOG.warn("stickyfail: hazelcast: resetting the CP Subsystem: its majority was lost and {} members are present "
+                    + "again; every CP value is wiped and the stores put the decision back", clusterSize);
+            hz.getCPSubsystem().getCPSubsystemManagementService().reset().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            majorityLost = false;
+            majorityLostSince = 0;
+            backoffMillis = 500;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.warn("stickyfail: hazelcast: CP reset failed (retrying in {} ms): {}", backoffMillis, e.toString());
+            nextPromotion = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
+            backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+        }
+        return true;
+    }
+
     private void promote(HazelcastInstance hz, CPSubsystemManagementService cp) {
         try {
             Collection<CPMember> members = cp.getCPMembers().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            Set<UUID> present = new HashSet<>();
-            hz.getCluster().getMembers().forEach(m -> present.add(m.getUuid()));
+            // CP members have UUIDs of their own, not the cluster member's: match by address
             Address me = hz.getCluster().getLocalMember().getAddress();
             int live = 0;
             for (CPMember m : members) {
-                if (present.contains(m.getUuid())) {
-                    live++;
-                } else if (me.equals(m.getAddress())) {
+                if (me.equals(m.getAddress())) {
+                    // this member is no CP member, so a CP member at its address is this member before a restart
                     LOG.info("stickyfail: hazelcast: removing CP member {} ({}): it had this member's address, so it is "
                             + "this member before a restart", m.getUuid(), m.getAddress());
                     cp.removeCPMember(m.getUuid()).toCompletableFuture().get(10, TimeUnit.SECONDS);
                 } else {
-                    live++; // missing, but maybe only for now: Hazelcast's auto-removal decides
+                    live++; // present, or missing for now: Hazelcast's auto-removal decides
                 }
             }
             if (live < cpMemberCount) {
@@ -207,7 +263,7 @@ public final class EmbeddedMember implements AutoCloseable {
         backoffMillis = 500;
         nextPromotion = 0;
         try {
-            instance = Hazelcast.newHazelcastInstance(configs.get());
+            instance = watch(Hazelcast.newHazelcastInstance(configs.get()));
             generation++;
         } catch (RuntimeException e) {
             LOG.warn("stickyfail: hazelcast: restarting the member from {} failed (retrying): {}", name, e.toString());

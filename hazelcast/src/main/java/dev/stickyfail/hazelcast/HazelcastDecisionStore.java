@@ -1,6 +1,7 @@
 package dev.stickyfail.hazelcast;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.cp.exception.CPGroupDestroyedException;
 import com.hazelcast.cp.IAtomicReference;
 import com.hazelcast.topic.ITopic;
 import dev.stickyfail.store.Decision;
@@ -13,6 +14,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code stickyfail.store=hazelcast}: a group's decision in a Hazelcast CP {@link IAtomicReference}, shared by every
@@ -63,6 +66,8 @@ public final class HazelcastDecisionStore implements DecisionStore {
     private volatile Decision highest;
     private final Map<String, Seen> seen = new HashMap<>();
     private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
+    /** Starts at the wall clock so that a re-registered or restarted instance never repeats a counter value. */
+    private final AtomicLong heartbeats = new AtomicLong(System.currentTimeMillis() * 1000);
     private volatile long lastHeartbeat;
     private volatile boolean closed;
 
@@ -89,10 +94,29 @@ public final class HazelcastDecisionStore implements DecisionStore {
         if (handle == null) {
             handle = HazelcastHandle.acquire(settings, log);
         }
+        long deadline = System.nanoTime() + settings.startTimeout().toNanos();
         handle.awaitReady(settings, log);
-        proxies();
-        register();
-        Decision shared = reseedIfBehind(readRaw());
+        Decision shared;
+        while (true) {
+            // A CP group that has just formed elects its leaders first: the first calls may take a few seconds.
+            try {
+                proxies();
+                register();
+                shared = reseedIfBehind(readRaw());
+                break;
+            } catch (SQLTransientConnectionException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                LOG.debug("{} joining: {}; retrying", log, e.getMessage());
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
         LOG.info("{} hazelcast store ready ({}): decision {}", log, describe(),
                 shared == null ? "none yet" : "epoch " + shared.epoch() + " on " + shared.server());
         return shared;
@@ -156,7 +180,7 @@ public final class HazelcastDecisionStore implements DecisionStore {
     @Override
     public void acknowledge(long epoch) throws SQLException {
         proxies();
-        update(t -> t.beat(context.instanceId(), epoch), "the acknowledgement of epoch " + epoch);
+        update(t -> t.beat(context.instanceId(), epoch, heartbeats.incrementAndGet()), "the acknowledgement of epoch " + epoch);
     }
 
     @Override
@@ -319,7 +343,7 @@ public final class HazelcastDecisionStore implements DecisionStore {
     }
 
     private void register() throws SQLException {
-        update(t -> t.beat(context.instanceId(), 0), "the registration of this instance");
+        update(t -> t.beat(context.instanceId(), 0, heartbeats.incrementAndGet()), "the registration of this instance");
     }
 
     /** At most every third of a lease, in the background: a confirming read stays one round trip. */
@@ -334,7 +358,7 @@ public final class HazelcastDecisionStore implements DecisionStore {
             synchronized (seen) {
                 observe(table);
             }
-            return ref.compareAndSetAsync(raw, table.beat(context.instanceId(), 0).encode());
+            return ref.compareAndSetAsync(raw, table.beat(context.instanceId(), 0, heartbeats.incrementAndGet()).encode());
         }).whenComplete((ok, err) -> {
             heartbeatInFlight.set(false);
             if (Boolean.TRUE.equals(ok)) {
@@ -441,10 +465,47 @@ public final class HazelcastDecisionStore implements DecisionStore {
     }
 
     private String get(IAtomicReference<String> ref, String what) throws SQLException {
-        return Calls.await(ref.getAsync(), settings.callTimeout(), what, log + " " + describe());
+        try {
+            return Calls.await(ref.getAsync(), settings.callTimeout(), what, log + " " + describe());
+        } catch (SQLException e) {
+            if (!groupDestroyed(e)) {
+                throw e;
+            }
+            return Calls.await(current(ref).getAsync(), settings.callTimeout(), what, log + " " + describe());
+        }
     }
 
     private boolean cas(IAtomicReference<String> ref, String expect, String update, String what) throws SQLException {
-        return Calls.await(ref.compareAndSetAsync(expect, update), settings.callTimeout(), what, log + " " + describe());
+        try {
+            return Calls.await(ref.compareAndSetAsync(expect, update), settings.callTimeout(), what, log + " " + describe());
+        } catch (SQLException e) {
+            if (!groupDestroyed(e)) {
+                throw e;
+            }
+            // a destroyed group applied nothing: try once on the new one
+            return Calls.await(current(ref).compareAndSetAsync(expect, update), settings.callTimeout(), what,
+                    log + " " + describe());
+        }
+    }
+
+    /**
+     * After a CP {@code reset()} every proxy fails with CPGroupDestroyedException until it is created again; the values
+     * are gone too, and {@link #reseedIfBehind} puts the decision back.
+     */
+    private boolean groupDestroyed(SQLException e) throws SQLException {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CPGroupDestroyedException) {
+                LOG.warn("{} the CP group holding the decision was destroyed (a CP reset?); creating the proxies again", log);
+                proxiesGeneration = -1;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private IAtomicReference<String> current(IAtomicReference<String> stale) throws SQLException {
+        boolean decision = stale == decisionRef;
+        proxies();
+        return decision ? decisionRef : instancesRef;
     }
 }

@@ -89,8 +89,8 @@ abstract class HazelcastHandle {
                     Client c = CLIENTS.get(settings.file());
                     if (c == null) {
                         ClientConfig cc = loadClient(settings.file());
-                        cc.setProperty("hazelcast.phone.home.enabled", cc.getProperty("hazelcast.phone.home.enabled") == null
-                                ? "false" : cc.getProperty("hazelcast.phone.home.enabled"));
+                        List<String> changed = MemberTuning.applyClient(cc, settings.tune());
+                        LOG.info("{} hazelcast client: applying {}", log, changed);
                         try {
                             c = new Client(settings.file(), HazelcastClient.newHazelcastClient(cc));
                         } catch (RuntimeException e) {

@@ -64,11 +64,14 @@ record InstanceTable(TreeMap<String, Entry> entries) {
         return Collections.unmodifiableCollection(entries.values());
     }
 
-    /** {@code id} with its acknowledged epoch raised to at least {@code acked} and its heartbeat moved on. */
-    InstanceTable beat(String id, long acked) {
+    /**
+     * {@code id} with its acknowledged epoch raised to at least {@code acked} and heartbeat {@code heartbeat} (the
+     * instance's own counter, never reused, so an observer that remembers an earlier incarnation sees it move).
+     */
+    InstanceTable beat(String id, long acked, long heartbeat) {
         Entry old = entries.get(id);
         TreeMap<String, Entry> m = new TreeMap<>(entries);
-        m.put(id, new Entry(id, Math.max(acked, old == null ? 0 : old.ackedEpoch()), old == null ? 1 : old.heartbeat() + 1));
+        m.put(id, new Entry(id, Math.max(acked, old == null ? 0 : old.ackedEpoch()), heartbeat));
         return new InstanceTable(m);
     }
 

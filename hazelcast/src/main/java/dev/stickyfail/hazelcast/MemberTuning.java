@@ -1,5 +1,6 @@
 package dev.stickyfail.hazelcast;
 
+import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.cp.CPSubsystemConfig;
 import com.hazelcast.config.cp.RaftAlgorithmConfig;
@@ -83,6 +84,27 @@ public final class MemberTuning {
             changed.add("raft-algorithm.max-missed-leader-heartbeat-count=" + MAX_MISSED_LEADER_HEARTBEAT_COUNT);
         }
         return changed;
+    }
+
+    /**
+     * A client's failure detector: Hazelcast's defaults keep sending to a frozen member for 60 s (heartbeat timeout)
+     * and wait 120 s for an invocation; the client should move to the other members within seconds.
+     */
+    public static List<String> applyClient(ClientConfig config, boolean tune) {
+        List<String> changed = new ArrayList<>();
+        clientProperty(config, "hazelcast.phone.home.enabled", "false", changed);
+        if (tune) {
+            clientProperty(config, "hazelcast.client.heartbeat.interval", "1000", changed);
+            clientProperty(config, "hazelcast.client.heartbeat.timeout", String.valueOf(MAX_NO_HEARTBEAT_SECONDS * 1000), changed);
+        }
+        return changed;
+    }
+
+    private static void clientProperty(ClientConfig config, String name, String value, List<String> changed) {
+        if (config.getProperty(name) == null) {
+            config.setProperty(name, value);
+            changed.add(name + "=" + value);
+        }
     }
 
     private static void property(Config config, String name, String value, List<String> changed) {
