@@ -263,7 +263,12 @@ public final class EmbeddedMember implements AutoCloseable {
         backoffMillis = 500;
         nextPromotion = 0;
         try {
-            instance = watch(Hazelcast.newHazelcastInstance(configs.get()));
+            HazelcastInstance fresh = Hazelcast.newHazelcastInstance(configs.get());
+            if (closed) {
+                fresh.getLifecycleService().terminate();
+                return;
+            }
+            instance = watch(fresh);
             generation++;
         } catch (RuntimeException e) {
             LOG.warn("stickyfail: hazelcast: restarting the member from {} failed (retrying): {}", name, e.toString());
@@ -273,9 +278,8 @@ public final class EmbeddedMember implements AutoCloseable {
     /** Leaves the cluster gracefully (a CP member leaves its CP groups, so the others need not wait for it). */
     @Override
     public void close() {
-        synchronized (this) {
-            closed = true;
-        }
+        // not synchronized: the keeper may be blocked in a restart (joining waits for the cluster to answer)
+        closed = true;
         keeper.shutdownNow();
         HazelcastInstance hz = instance;
         // A graceful shutdown of a CP member waits for its CP groups, which may have lost their majority: bounded.

@@ -10,6 +10,8 @@ import com.hazelcast.core.HazelcastInstance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -18,6 +20,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The Hazelcast instance a store uses, wherever it comes from. Embedded members and clients are shared by every group of
@@ -118,6 +122,12 @@ abstract class HazelcastHandle {
 
     /** The member file with stickyfail's tuning; {@code log} non-null: log what was tuned. */
     static Config loadMember(HazelcastSettings settings, String log) throws SQLException {
+        // Hazelcast's own message for 1 or 2 is a schema error ("no subschema matched"): say what is wrong first
+        int declared = declaredCpMemberCount(settings.file());
+        if (declared == 1 || declared == 2) {
+            throw HazelcastSettings.problem(fewerThanThree(HazelcastSettings.CONFIG + "=" + settings.file(),
+                    "sets cp-member-count " + declared + ", and a CP Subsystem needs at least 3 CP members"));
+        }
         Config config;
         try {
             config = Config.loadFromFile(settings.file().toFile());
@@ -127,6 +137,18 @@ abstract class HazelcastHandle {
         }
         applyTuning(config, settings.tune(), log);
         return config;
+    }
+
+    private static final Pattern CP_MEMBER_COUNT = Pattern.compile("cp-member-count\\s*(?::|>)\\s*[\"']?(\\d+)");
+
+    /** {@code cp-member-count} as the YAML or XML file spells it, or -1. */
+    static int declaredCpMemberCount(Path file) {
+        try {
+            Matcher m = CP_MEMBER_COUNT.matcher(Files.readString(file));
+            return m.find() ? Integer.parseInt(m.group(1)) : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1; // loading reports it
+        }
     }
 
     static void applyTuning(Config config, boolean tune, String log) {
