@@ -25,6 +25,11 @@ public final class StandaloneMember {
     }
 
     public static void main(String[] args) {
+        // the member jar logs through slf4j-simple: with times, like a server log
+        System.setProperty("org.slf4j.simpleLogger.showDateTime",
+                System.getProperty("org.slf4j.simpleLogger.showDateTime", "true"));
+        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat",
+                System.getProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd HH:mm:ss.SSS"));
         int status = run(args, System.out, System.err);
         if (status != 0) {
             System.exit(status);

@@ -331,6 +331,33 @@ class SharedDecisionTest {
         Report.line("CAS to aware by polling every 250 ms (random phase), " + poll.length + " switches: " + percentiles(poll));
     }
 
+    @Test
+    @Order(8)
+    void epochsNeverGoBackwardsAfterACpReset() throws Exception {
+        DecisionStore a = store("reset", "a", LEASE);
+        a.start(decision(12, "a"));
+        DecisionStore b = store("reset", "b", LEASE);
+        assertThat(b.start(null).epoch()).isEqualTo(12);
+        long t0 = System.nanoTime();
+        embedded().getCPSubsystem().getCPSubsystemManagementService().reset().toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
+        // every CP value is gone; the stores put back the highest decision they have seen
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            try {
+                return b.read().epoch() == 12;
+            } catch (SQLException e) {
+                return false;
+            }
+        });
+        Report.line("after a CP reset() the decision was back (re-seeded by a store) " + (System.nanoTime() - t0) / 1_000_000
+                + " ms after the reset was requested");
+        assertThat(a.read().epoch()).isEqualTo(12);
+        DecisionStore c = store("reset", "c", LEASE);
+        assertThat(c.start(decision(3, "c")).epoch()).as("a lower state file does not win").isEqualTo(12);
+        assertThat(c.propose(12, decision(13, "c")).epoch()).isEqualTo(13);
+        assertThat(a.read().epoch()).isEqualTo(13);
+    }
+
     static String percentiles(long[] nanos) {
         long[] s = nanos.clone();
         Arrays.sort(s);
