@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Calls {
 
     private static final AtomicInteger THREADS = new AtomicInteger();
-    private static final ExecutorService BLOCKING = Executors.newCachedThreadPool(r -> {
+    static final ExecutorService BLOCKING = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "stickyfail-hazelcast-call-" + THREADS.incrementAndGet());
         t.setDaemon(true);
         return t;
@@ -43,6 +43,22 @@ final class Calls {
             Thread.currentThread().interrupt();
             throw failed(what, store, e);
         } catch (RuntimeException e) {
+            throw failed(what, store, e);
+        }
+    }
+
+    /** Like {@link #await}, but a call that runs out goes on, so that a later caller can await the same result. */
+    static <T> T awaitWithoutCancel(CompletionStage<T> stage, Duration timeout, String what, String store) throws SQLException {
+        try {
+            return stage.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw timedOut(what, store, timeout, e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause() == null ? e : e.getCause();
+            throw failed(what, store, c instanceof java.util.concurrent.CompletionException && c.getCause() != null
+                    ? c.getCause() : c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             throw failed(what, store, e);
         }
     }

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -63,6 +64,8 @@ public final class HazelcastDecisionStore implements DecisionStore {
     private ITopic<String> hints;
     private volatile Runnable hint;
     private UUID hintRegistration;
+    private CompletableFuture<List<IAtomicReference<String>>> creating;
+    private long creatingGeneration = -1;
     private volatile Decision highest;
     private final Map<String, Seen> seen = new HashMap<>();
     private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
@@ -435,11 +438,25 @@ public final class HazelcastDecisionStore implements DecisionStore {
         HazelcastInstance hz = handle.instance();
         String store = log + " " + describe();
         if (generation != proxiesGeneration || decisionRef == null) {
-            // creating a CP proxy commits to the METADATA group: once per instance, and bounded
-            decisionRef = Calls.blocking(() -> hz.getCPSubsystem().getAtomicReference(decisionName), settings.callTimeout(),
-                    "the creation of " + decisionName, store);
-            instancesRef = Calls.blocking(() -> hz.getCPSubsystem().getAtomicReference(instancesName),
-                    settings.callTimeout(), "the creation of " + instancesName, store);
+            // Creating a CP proxy commits to the METADATA group and blocks while it has no leader: on a daemon thread,
+            // and a creation still running is awaited again rather than started once more at every call.
+            if (creating == null || creatingGeneration != generation) {
+                creating = CompletableFuture.supplyAsync(() -> List.of(
+                        hz.getCPSubsystem().<String>getAtomicReference(decisionName),
+                        hz.getCPSubsystem().<String>getAtomicReference(instancesName)), Calls.BLOCKING);
+                creatingGeneration = generation;
+            }
+            List<IAtomicReference<String>> refs;
+            try {
+                refs = Calls.awaitWithoutCancel(creating, settings.callTimeout(), "the creation of " + decisionName, store);
+            } catch (SQLException e) {
+                if (creating.isDone()) {
+                    creating = null; // failed: the next call tries again
+                }
+                throw e;
+            }
+            decisionRef = refs.get(0);
+            instancesRef = refs.get(1);
             hints = hz.getTopic(hintsName);
             hintRegistration = null;
             proxiesGeneration = generation;
@@ -497,6 +514,7 @@ public final class HazelcastDecisionStore implements DecisionStore {
             if (t instanceof CPGroupDestroyedException) {
                 LOG.warn("{} the CP group holding the decision was destroyed (a CP reset?); creating the proxies again", log);
                 proxiesGeneration = -1;
+                creating = null;
                 return true;
             }
         }
