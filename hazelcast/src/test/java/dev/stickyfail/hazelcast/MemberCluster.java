@@ -144,6 +144,11 @@ final class MemberCluster implements AutoCloseable {
         return Files.createDirectories(Path.of("target", "members", name + "-" + System.currentTimeMillis())).toAbsolutePath();
     }
 
+    /** Whether a kill command can send SIGSTOP/SIGCONT (procps). */
+    static boolean canSignal() {
+        return Files.isExecutable(Path.of("/bin/kill")) || Files.isExecutable(Path.of("/usr/bin/kill"));
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             return s.getLocalPort();
