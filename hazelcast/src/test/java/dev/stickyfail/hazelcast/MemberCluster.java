@@ -65,6 +65,14 @@ final class MemberCluster implements AutoCloseable {
         if (cpMemberCount > 0) {
             sb.append("  cp-subsystem:\n    cp-member-count: ").append(cpMemberCount).append('\n');
         }
+        String extra = System.getProperty("stickyfail.test.memberProperties"); // experiments: "a=b,c=d"
+        if (extra != null && !extra.isBlank()) {
+            sb.append("  properties:\n");
+            for (String kv : extra.split(",")) {
+                String[] p = kv.split("=", 2);
+                sb.append("    ").append(p[0].trim()).append(": ").append(p[1].trim()).append('\n');
+            }
+        }
         return sb.toString();
     }
 
