@@ -488,7 +488,11 @@ class SharedDecisionTest {
                     .toCompletableFuture().get(3, TimeUnit.SECONDS);
             Set<Address> present = new HashSet<>();
             hz.getCluster().getMembers().forEach(m -> present.add(m.getAddress()));
+            // and the decision's CP group has been given its third member again (Hazelcast rebalances asynchronously)
+            Collection<CPMember> group = hz.getCPSubsystem().getCPSubsystemManagementService().getCPGroup("default")
+                    .toCompletableFuture().get(3, TimeUnit.SECONDS).members();
             return cp.size() == n && cp.stream().allMatch(m -> present.contains(m.getAddress()))
+                    && group.size() == n && group.stream().allMatch(m -> present.contains(m.getAddress()))
                     && cp.stream().anyMatch(m -> m.getAddress().getPort() == cluster.ports[child])
                     && promotions(child) > promotionsBefore;
         } catch (Exception e) {

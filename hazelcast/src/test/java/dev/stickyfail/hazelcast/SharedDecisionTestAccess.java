@@ -22,7 +22,10 @@ final class SharedDecisionTestAccess {
                     .toCompletableFuture().get(3, TimeUnit.SECONDS);
             Set<Address> present = new HashSet<>();
             hz.getCluster().getMembers().forEach(m -> present.add(m.getAddress()));
-            return cp.stream().allMatch(m -> present.contains(m.getAddress())) ? cp.size() : -1;
+            Collection<CPMember> group = hz.getCPSubsystem().getCPSubsystemManagementService().getCPGroup("default")
+                    .toCompletableFuture().get(3, TimeUnit.SECONDS).members();
+            return cp.stream().allMatch(m -> present.contains(m.getAddress())) && group.size() == cp.size()
+                    && group.stream().allMatch(m -> present.contains(m.getAddress())) ? cp.size() : -1;
         } catch (Exception e) {
             return -1;
         }
