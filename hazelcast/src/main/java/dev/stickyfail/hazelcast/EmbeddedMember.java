@@ -1,0 +1,306 @@
+package dev.stickyfail.hazelcast;
+
+import com.hazelcast.cluster.Address;
+import com.hazelcast.cluster.Member;
+import com.hazelcast.config.Config;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.cp.CPMember;
+import com.hazelcast.cp.CPSubsystemManagementService;
+import com.hazelcast.cp.event.CPGroupAvailabilityEvent;
+import com.hazelcast.cp.event.CPGroupAvailabilityListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Collection;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A Hazelcast member this JVM runs (embedded in the application, or the {@link StandaloneMember}), kept in its CP
+ * group by a keeper thread that checks it every second:
+ * <ul>
+ *   <li>A member that comes back after a crash has a new identity and is only an AP member. The keeper removes the CP
+ *       member that had this member's address (it is certainly dead: its address is ours now) and promotes this one
+ *       (retried with backoff: promotion fails while another membership change runs), so the group has its CP members
+ *       again in seconds rather than after the auto-removal timeout.</li>
+ *   <li>A CP member that sees fewer members than a majority of {@code cp-member-count} for a few seconds has been split
+ *       off, typically expelled after a pause (GC, SIGSTOP). Hazelcast would merge it back only after minutes, and its
+ *       CP calls block meanwhile; the keeper restarts it instead, and it rejoins as a new member and is promoted.</li>
+ *   <li>A member that shut itself down (a soon-to-be CP member terminates when a member leaves during CP discovery)
+ *       is started again.</li>
+ * </ul>
+ * Stores notice a restart through {@link #generation()} and create their proxies again.
+ */
+public final class EmbeddedMember implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedMember.class);
+    /** How long a CP member may see less than a majority before it restarts itself; above one heartbeat round. */
+    static final long SPLIT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private static final long MAX_BACKOFF_MILLIS = 16_000;
+    private static final long GRACEFUL_SHUTDOWN_MILLIS = 10_000;
+
+    private final String name;
+    private final Supplier<Config> configs;
+    private final int cpMemberCount;
+    private final ScheduledExecutorService keeper;
+    private volatile HazelcastInstance instance;
+    private volatile long generation;
+    private volatile boolean closed;
+    private volatile boolean majorityLost;
+    private long majorityLostSince;
+    private long splitSince;
+    private long nextPromotion;
+    private long backoffMillis = 500;
+
+    private EmbeddedMember(String name, Supplier<Config> configs, Config first) {
+        this.name = name;
+        this.configs = configs;
+        this.cpMemberCount = first.getCPSubsystemConfig().getCPMemberCount();
+        this.instance = watch(Hazelcast.newHazelcastInstance(first));
+        this.keeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "stickyfail-hazelcast-keeper");
+            t.setDaemon(true);
+            return t;
+        });
+        keeper.scheduleWithFixedDelay(this::keep, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Starts a member (blocks while it joins its cluster).
+     *
+     * @param name    for logs, e.g. the member file
+     * @param configs a fresh config each time the member is (re)started
+     */
+    public static EmbeddedMember start(String name, Supplier<Config> configs) {
+        return new EmbeddedMember(name, configs, configs.get());
+    }
+
+    public HazelcastInstance instance() {
+        return instance;
+    }
+
+    /** Grows by one at every restart of the member. */
+    public long generation() {
+        return generation;
+    }
+
+    public int cpMemberCount() {
+        return cpMemberCount;
+    }
+
+    /** Waits until CP discovery completed (it needs {@code cp-member-count} members); false when it has not in time. */
+    public boolean awaitCpDiscovery(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        while (true) {
+            HazelcastInstance hz = instance;
+            try {
+                long left = deadline - System.nanoTime();
+                if (hz.getCPSubsystem().getCPSubsystemManagementService()
+                        .awaitUntilDiscoveryCompleted(Math.max(0, Math.min(left, TimeUnit.MILLISECONDS.toNanos(500))),
+                                TimeUnit.NANOSECONDS)) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                // the member is being restarted by the keeper: wait for the new one
+                Thread.sleep(100);
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+        }
+    }
+
+    public String describe() {
+        HazelcastInstance hz = instance;
+        try {
+            Member local = hz.getCluster().getLocalMember();
+            return "embedded member " + local.getAddress().getHost() + ":" + local.getAddress().getPort()
+                    + (hz.getCPSubsystem().getLocalCPMember() != null ? ", CP member" : ", not a CP member")
+                    + ", cluster of " + hz.getCluster().getMembers().size() + ", cp-member-count " + cpMemberCount;
+        } catch (RuntimeException e) {
+            return "embedded member from " + name + " (restarting)";
+        }
+    }
+
+    private synchronized void keep() {
+        if (closed) {
+            return;
+        }
+        try {
+            HazelcastInstance hz = instance;
+            if (!hz.getLifecycleService().isRunning()) {
+                restart("it has shut down");
+                return;
+            }
+            if (cpMemberCount == 0) {
+                return;
+            }
+            int majority = cpMemberCount / 2 + 1;
+            int clusterSize = hz.getCluster().getMembers().size();
+            CPSubsystemManagementService cp = hz.getCPSubsystem().getCPSubsystemManagementService();
+            boolean cpMember = hz.getCPSubsystem().getLocalCPMember() != null;
+            if (cpMember && clusterSize < majority) {
+                if (splitSince == 0) {
+                    splitSince = System.nanoTime();
+                } else if (System.nanoTime() - splitSince > SPLIT_GRACE_NANOS) {
+                    restart("this CP member sees " + clusterSize + " member(s), fewer than a majority of cp-member-count "
+                            + cpMemberCount + ", for " + TimeUnit.NANOSECONDS.toSeconds(SPLIT_GRACE_NANOS)
+                            + " s: it was split off or expelled after a pause, or the others crashed; it starts afresh");
+                }
+                return;
+            }
+            splitSince = 0;
+            if (resetAfterLostMajority(hz, clusterSize) || cpMember) {
+                return;
+            }
+            if (!cp.isDiscoveryCompleted() || clusterSize < majority || System.nanoTime() - nextPromotion < 0) {
+                return;
+            }
+            promote(hz, cp);
+        } catch (RuntimeException e) {
+            LOG.debug("stickyfail: hazelcast member keeper: {}", e.toString());
+        }
+    }
+
+    private HazelcastInstance watch(HazelcastInstance hz) {
+        majorityLost = false;
+        if (cpMemberCount > 0) {
+            hz.getCPSubsystem().addGroupAvailabilityListener(new CPGroupAvailabilityListener() {
+                @Override
+                public void availabilityDecreased(CPGroupAvailabilityEvent event) {
+                    // a minority is missing: Raft carries on
+                }
+
+                @Override
+                public void majorityLost(CPGroupAvailabilityEvent event) {
+                    LOG.warn("stickyfail: hazelcast: CP group {} lost its majority (unavailable: {}); every CP call fails "
+                            + "until the CP Subsystem is reset", event.getGroupId().getName(), event.getUnavailableMembers());
+                    majorityLost = true;
+                }
+            });
+        }
+        return hz;
+    }
+
+    /**
+     * Two of three CP members crashed together: their CP groups lost the majority and Community Hazelcast recovers only
+     * by {@code reset()}, which wipes every CP value (stores put the decision back from the highest epoch they have
+     * seen). The master does it once {@code cp-member-count} members are present again.
+     */
+    private boolean resetAfterLostMajority(HazelcastInstance hz, int clusterSize) {
+        if (!majorityLost) {
+            majorityLostSince = 0;
+            return false;
+        }
+        if (majorityLostSince == 0) {
+            majorityLostSince = System.nanoTime();
+        }
+        if (clusterSize < cpMemberCount || !hz.getCluster().getMembers().iterator().next().localMember()
+                || System.nanoTime() - majorityLostSince < SPLIT_GRACE_NANOS || System.nanoTime() - nextPromotion < 0) {
+            return true;
+        }
+        try {
+            LOG.warn("stickyfail: hazelcast: resetting the CP Subsystem: its majority was lost and {} members are present "
+                    + "again; every CP value is wiped and the stores put the decision back", clusterSize);
+            hz.getCPSubsystem().getCPSubsystemManagementService().reset().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            majorityLost = false;
+            majorityLostSince = 0;
+            backoffMillis = 500;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.warn("stickyfail: hazelcast: CP reset failed (retrying in {} ms): {}", backoffMillis, e.toString());
+            nextPromotion = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
+            backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+        }
+        return true;
+    }
+
+    private void promote(HazelcastInstance hz, CPSubsystemManagementService cp) {
+        try {
+            Collection<CPMember> members = cp.getCPMembers().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            // CP members have UUIDs of their own, not the cluster member's: match by address
+            Address me = hz.getCluster().getLocalMember().getAddress();
+            int live = 0;
+            for (CPMember m : members) {
+                if (me.equals(m.getAddress())) {
+                    // this member is no CP member, so a CP member at its address is this member before a restart
+                    LOG.info("stickyfail: hazelcast: removing CP member {} ({}): it had this member's address, so it is "
+                            + "this member before a restart", m.getUuid(), m.getAddress());
+                    cp.removeCPMember(m.getUuid()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                } else {
+                    live++; // present, or missing for now: Hazelcast's auto-removal decides
+                }
+            }
+            if (live < cpMemberCount) {
+                cp.promoteToCPMember().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                LOG.info("stickyfail: hazelcast: {} promoted to CP member ({} CP members before)", me, live);
+            }
+            backoffMillis = 500;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.info("stickyfail: hazelcast: promoting this member to CP member failed (retrying in {} ms): {}",
+                    backoffMillis, e.toString());
+            nextPromotion = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
+            backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+        }
+    }
+
+    private void restart(String why) {
+        LOG.warn("stickyfail: hazelcast: restarting the member from {}: {}", name, why);
+        try {
+            instance.getLifecycleService().terminate();
+        } catch (RuntimeException e) {
+            LOG.debug("stickyfail: hazelcast: terminating the old member: {}", e.toString());
+        }
+        splitSince = 0;
+        backoffMillis = 500;
+        nextPromotion = 0;
+        try {
+            HazelcastInstance fresh = Hazelcast.newHazelcastInstance(configs.get());
+            if (closed) {
+                fresh.getLifecycleService().terminate();
+                return;
+            }
+            instance = watch(fresh);
+            generation++;
+        } catch (RuntimeException e) {
+            LOG.warn("stickyfail: hazelcast: restarting the member from {} failed (retrying): {}", name, e.toString());
+        }
+    }
+
+    /** Leaves the cluster gracefully (a CP member leaves its CP groups, so the others need not wait for it). */
+    @Override
+    public void close() {
+        // not synchronized: the keeper may be blocked in a restart (joining waits for the cluster to answer)
+        closed = true;
+        keeper.shutdownNow();
+        HazelcastInstance hz = instance;
+        // A graceful shutdown of a CP member waits for its CP groups, which may have lost their majority: bounded.
+        Thread t = new Thread(() -> {
+            try {
+                hz.shutdown();
+            } catch (RuntimeException e) {
+                LOG.debug("stickyfail: hazelcast: shutting the member down: {}", e.toString());
+            }
+        }, "stickyfail-hazelcast-shutdown");
+        t.setDaemon(true);
+        t.start();
+        try {
+            t.join(GRACEFUL_SHUTDOWN_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            LOG.warn("stickyfail: hazelcast: the member from {} did not leave gracefully within {} ms; terminating it",
+                    name, GRACEFUL_SHUTDOWN_MILLIS);
+            hz.getLifecycleService().terminate();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.stickyfail.hazelcast;
+
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import dev.stickyfail.store.Decision;
+import dev.stickyfail.store.DecisionStore;
+import dev.stickyfail.store.StoreContext;
+import org.junit.jupiter.api.Test;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The member frozen is the cluster master (the oldest member). With Hazelcast's operation call timeout equal to the
+ * heartbeat timeout (5 s and 5 s), the two others lost each other right after the mastership change in every run;
+ * stickyfail's 3 s call timeout keeps them together. This test keeps that from coming back.
+ */
+class FrozenMasterTest {
+
+    @Test
+    void freezingTheMasterLeavesTheOtherTwoTogetherAndItRejoins() throws Exception {
+        assumeTrue(MemberCluster.canSignal(), "freezing a member needs the kill command: apt-get install procps");
+        MemberCluster cluster = new MemberCluster(MemberCluster.newDir("frozen-master"), 3, 3);
+        DecisionStore a = new HazelcastDecisionStoreFactory().create(new StoreContext("master", SharedDecisionTest.SERVERS,
+                "a", Duration.ofSeconds(8), Map.of(HazelcastSettings.CONFIG, cluster.memberFile(0).toString())));
+        try {
+            cluster.start(1);
+            // child 1 first, alone, so that it is the master
+            await().atMost(Duration.ofSeconds(90)).until(() -> cluster.log(1).contains("waiting for the CP Subsystem"));
+            cluster.start(2);
+            a.start(null);
+            HazelcastInstance hz = Hazelcast.getAllHazelcastInstances().iterator().next();
+            assertThat(hz.getCluster().getMembers().iterator().next().getAddress().getPort()).isEqualTo(cluster.ports[1]);
+            Decision one = a.propose(0, SharedDecisionTest.decision(1, "a"));
+            cluster.freeze(1);
+            try {
+                long t0 = System.nanoTime();
+                await().atMost(Duration.ofSeconds(30)).until(() -> hz.getCluster().getMembers().size() == 2);
+                long expelled = (System.nanoTime() - t0) / 1_000_000;
+                // the two others stay together and keep deciding, also after the mastership changed hands
+                long[] epoch = {one.epoch()};
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> works(a, epoch));
+                long working = (System.nanoTime() - t0) / 1_000_000;
+                await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(250))
+                        .until(() -> hz.getCluster().getMembers().size() == 2 && works(a, epoch));
+                Report.line("cluster master's JVM frozen: expelled after " + expelled + " ms, CAS from the two others worked "
+                        + working + " ms after the freeze, and they stayed together");
+            } finally {
+                cluster.thaw(1);
+            }
+            long t1 = System.nanoTime();
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> hz.getCluster().getMembers().size() == 3 && SharedDecisionTestAccess.cpMembers(hz) == 3
+                            && cluster.log(1).contains("promoted to CP member"));
+            Report.line("the thawed master rejoined and was promoted back to CP member " + (System.nanoTime() - t1) / 1_000_000
+                    + " ms after SIGCONT");
+        } finally {
+            a.close();
+            cluster.close();
+        }
+    }
+
+    private static boolean works(DecisionStore a, long[] epoch) {
+        try {
+            a.read();
+            epoch[0] = a.propose(epoch[0], SharedDecisionTest.decision(epoch[0] + 1, "a")).epoch();
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+}
