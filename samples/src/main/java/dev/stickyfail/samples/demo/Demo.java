@@ -37,7 +37,11 @@ public final class Demo {
     private Demo() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--instances=3")) {
+            dev.stickyfail.samples.multi.MultiInstanceDemo.main(args);
+            return;
+        }
         DemoOptions options;
         try {
             options = DemoOptions.parse(args);

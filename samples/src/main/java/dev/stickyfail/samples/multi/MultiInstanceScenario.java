@@ -58,6 +58,12 @@ public final class MultiInstanceScenario implements AutoCloseable {
     private final List<InstanceProcess> instances = new ArrayList<>();
     private final FaultProxy[][] byInstance = new FaultProxy[3][2];
     private final int[] serverPorts = new int[2];
+    private long startupMillis;
+
+    /** From starting the three JVMs to each having written through stickyfail (CP Subsystem formed, decision shared). */
+    public long startupMillis() {
+        return startupMillis;
+    }
 
     public MultiInstanceScenario(Path dir) {
         this.dir = dir;
@@ -127,9 +133,11 @@ public final class MultiInstanceScenario implements AutoCloseable {
             args.put("rate", Integer.toString(ratePerInstance));
             instances.add(InstanceProcess.start("app" + i, dir, hosts, args));
         }
+        long startedAt = System.nanoTime();
         for (InstanceProcess p : instances) {
             p.await("READY", 180);
         }
+        startupMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
     }
 
     /** Applies the fault, lets the run go on, and audits. */

@@ -35,7 +35,7 @@ class MultiInstanceTest {
                 }
                 throw e;
             }
-            System.out.println(r);
+            System.out.println(r + " startupMillis=" + s.startupMillis());
             assertThat(r.misreported()).as("writes on the old primary after the first on the backup").isEmpty();
             assertThat(r.finalStatus().values()).as("every instance on the backup").allMatch(v -> v.contains("active=db1:"));
             assertThat(r.replicationHealthy()).isTrue();
