@@ -48,6 +48,7 @@ public final class StickyFailConfig {
     private final String store;
     private final boolean jmx;
     private final Duration lease;
+    private final boolean replaceIdleConnections;
     private final Map<String, String> storeProperties;
     private final Map<String, String> connectorProperties;
 
@@ -82,6 +83,11 @@ public final class StickyFailConfig {
         this.store = v.storeName();
         this.jmx = v.bool(StickyFailProperty.JMX);
         this.lease = v.positiveDuration(StickyFailProperty.LEASE);
+        this.replaceIdleConnections = v.bool(StickyFailProperty.REPLACE_IDLE_CONNECTIONS);
+        if (replaceIdleConnections) {
+            // the server tells which sessions hold state a replacement would lose; the user may still turn it off
+            connector.putIfAbsent("trackSessionState", "true");
+        }
         for (String key : storeProps.keySet()) {
             if (!key.startsWith(StickyFailProperty.PREFIX + store + ".")) {
                 throw ConfigErrors.problem("property " + key + " belongs to stickyfail.store="
@@ -312,6 +318,7 @@ public final class StickyFailConfig {
         compare(diff, StickyFailProperty.STORE, store, other.store);
         compare(diff, StickyFailProperty.JMX, jmx, other.jmx);
         compare(diff, StickyFailProperty.LEASE, lease, other.lease);
+        compare(diff, StickyFailProperty.REPLACE_IDLE_CONNECTIONS, replaceIdleConnections, other.replaceIdleConnections);
         if (!storeProperties.equals(other.storeProperties)) {
             diff.add("stickyfail." + store + ".* (" + storeProperties.keySet() + " vs " + other.storeProperties.keySet() + ")");
         }
@@ -343,6 +350,11 @@ public final class StickyFailConfig {
     }
 
     /** {@code stickyfail.lease}: how long a shared decision, once confirmed, is trusted. */
+    /** Whether a connection idle at a switch is replaced at its next use (see docs/errors-and-retries.md). */
+    public boolean replaceIdleConnections() {
+        return replaceIdleConnections;
+    }
+
     public Duration lease() {
         return lease;
     }

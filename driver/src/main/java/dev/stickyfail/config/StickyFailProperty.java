@@ -58,7 +58,11 @@ public enum StickyFailProperty {
             "Register the group's MXBean dev.stickyfail:type=Group,name=<group>."),
     LEASE("lease", "8s", "(none: peers replicate with no lease)",
             "With a shared store: how long an instance trusts the decision it last confirmed, counted from when the confirming "
-                    + "read was sent. An instance that cannot confirm in time stops routing until it can.");
+                    + "read was sent. An instance that cannot confirm in time stops routing until it can."),
+    REPLACE_IDLE_CONNECTIONS("replaceIdleConnections", "true", "(none: a proxy cannot keep a client's session)",
+            "Replace a connection that was idle when a switch aborted it, at its next use, by a new one to the active "
+                    + "server with the application's JDBC settings restored, when the server reported no session state "
+                    + "that cannot be restored (sets trackSessionState=true unless given). false: it fails with 08S01.");
 
     public static final String PREFIX = "stickyfail.";
 
