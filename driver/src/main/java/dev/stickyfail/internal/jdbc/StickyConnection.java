@@ -118,6 +118,9 @@ public final class StickyConnection implements Connection {
             fresh.watch(this);
             tracked = fresh;
             old.discard();
+            if (closed) { // closed by another thread meanwhile: it closed the old one
+                fresh.discard();
+            }
             LOG.debug("stickyfail[{}] replaced an idle connection to {} aborted by a switch with one to {} ({})",
                     old.group(), old.server(), fresh.server(), settings);
             return fresh;
