@@ -51,6 +51,7 @@ public final class StickyFailConfig {
     private final boolean switchCatchUp;
     private final Duration switchCatchUpTimeout;
     private final boolean reportAbandonedReturn;
+    private final boolean replaceIdleConnections;
     private final Map<String, String> storeProperties;
     private final boolean galeraAvailableWhenDonor;
     private final Map<String, String> connectorProperties;
@@ -90,6 +91,11 @@ public final class StickyFailConfig {
         this.switchCatchUpTimeout = v.positiveDuration(StickyFailProperty.SWITCH_CATCH_UP_TIMEOUT);
         this.reportAbandonedReturn = "report".equals(
                 v.choice(StickyFailProperty.ON_ABANDONED_RETURN, new String[] {"report", "ignore"}, x -> x));
+        this.replaceIdleConnections = v.bool(StickyFailProperty.REPLACE_IDLE_CONNECTIONS);
+        if (replaceIdleConnections) {
+            // the server tells which sessions hold state a replacement would lose; the user may still turn it off
+            connector.putIfAbsent("trackSessionState", "true");
+        }
         for (String key : storeProps.keySet()) {
             if (!key.startsWith(StickyFailProperty.PREFIX + store + ".")) {
                 throw ConfigErrors.problem("property " + key + " belongs to stickyfail.store="
@@ -324,6 +330,7 @@ public final class StickyFailConfig {
         compare(diff, StickyFailProperty.SWITCH_CATCH_UP, switchCatchUp, other.switchCatchUp);
         compare(diff, StickyFailProperty.SWITCH_CATCH_UP_TIMEOUT, switchCatchUpTimeout, other.switchCatchUpTimeout);
         compare(diff, StickyFailProperty.ON_ABANDONED_RETURN, reportAbandonedReturn, other.reportAbandonedReturn);
+        compare(diff, StickyFailProperty.REPLACE_IDLE_CONNECTIONS, replaceIdleConnections, other.replaceIdleConnections);
         if (!storeProperties.equals(other.storeProperties)) {
             diff.add("stickyfail." + store + ".* (" + storeProperties.keySet() + " vs " + other.storeProperties.keySet() + ")");
         }
@@ -368,6 +375,11 @@ public final class StickyFailConfig {
     /** {@code stickyfail.onAbandonedReturn=report}. */
     public boolean reportAbandonedReturn() {
         return reportAbandonedReturn;
+    }
+
+    /** Whether a connection idle at a switch is replaced at its next use (see docs/errors-and-retries.md). */
+    public boolean replaceIdleConnections() {
+        return replaceIdleConnections;
     }
 
     /** {@code stickyfail.lease}: how long a shared decision, once confirmed, is trusted. */

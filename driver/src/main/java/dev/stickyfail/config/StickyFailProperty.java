@@ -70,7 +70,11 @@ public enum StickyFailProperty {
                     + "read was sent. An instance that cannot confirm in time stops routing until it can."),
     GALERA_AVAILABLE_WHEN_DONOR("galeraAvailableWhenDonor", "false", "check_pxc.sh / clustercheck AVAILABLE_WHEN_DONOR",
             "Whether the galera probe accepts a node that is a state-transfer donor (wsrep_local_state = 2) in the primary "
-                    + "component; by default only a synced node (4) may take traffic.");
+                    + "component; by default only a synced node (4) may take traffic."),
+    REPLACE_IDLE_CONNECTIONS("replaceIdleConnections", "true", "(none: a proxy cannot keep a client's session)",
+            "Replace a connection that was idle when a switch aborted it, at its next use, by a new one to the active "
+                    + "server with the application's JDBC settings restored, when the server reported no session state "
+                    + "that cannot be restored (sets trackSessionState=true unless given). false: it fails with 08S01.");
 
     public static final String PREFIX = "stickyfail.";
 

@@ -122,7 +122,8 @@ class ProbesTest {
             assertThat(serverId(kept)).as("kept: usable again once the server answers").isEqualTo(group.server(0).serverId());
             kept.close();
         }
-        try (StickyFailDataSource shut = Fixtures.dataSource(group, group.hostList(), "probe-shutdown", "")) {
+        try (StickyFailDataSource shut = Fixtures.dataSource(group, group.hostList(), "probe-shutdown",
+                "stickyfail.replaceIdleConnections=false")) { // the connection is idle: it would be replaced once db0 is back
             Connection shutdown = shut.getConnection();
             assertThat(serverId(shutdown)).isEqualTo(group.server(0).serverId());
             group.server(0).freeze();

@@ -249,9 +249,13 @@ public final class GroupRuntime implements GroupAdmin {
                 continue;
             }
             Connection physical;
+            boolean tracksSession = false;
             FencingSocketFactory.CONNECTING.set(lease);
             try {
                 physical = factory.open(servers[r.index()], config.connectTimeout().toMillis());
+                if (config.replaceIdleConnections()) {
+                    tracksSession = SessionTracking.enable(physical, config.connectTimeout().toMillis());
+                }
             } catch (SQLException e) {
                 FailureKind kind = FailureKind.of(e);
                 onConnectionError(r.index(), e, kind, true);
@@ -272,6 +276,9 @@ public final class GroupRuntime implements GroupAdmin {
                 throw e;
             }
             TrackedConnection t = registry.register(this, r.index(), physical, autoCommit);
+            if (tracksSession) {
+                t.enableReplacement(factory);
+            }
             Router.Route now = router.current();
             if (now.usable() && now.index() == r.index() && now.epoch() == r.epoch() && !t.isEvicted() && !stopped
                     && !lease.expired()) {

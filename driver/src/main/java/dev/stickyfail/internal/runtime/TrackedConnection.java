@@ -1,7 +1,9 @@
 package dev.stickyfail.internal.runtime;
 
 import com.mysql.cj.jdbc.ConnectionImpl;
+import com.mysql.cj.jdbc.JdbcConnection;
 import com.mysql.cj.protocol.ServerSession;
+import com.mysql.cj.protocol.ServerSessionStateController;
 import com.mysql.cj.protocol.SocketFactory;
 import dev.stickyfail.CommitOutcomeUnknownException;
 import dev.stickyfail.config.ServerAddress;
@@ -13,6 +15,7 @@ import java.lang.ref.Cleaner;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One live physical connection, as the group's registry knows it. The application holds a wrapper that points here;
@@ -22,6 +25,10 @@ import java.util.concurrent.Executor;
  * <p>This is also the single place that decides what an error on the connection means: {@code 08S01} when nothing of
  * it can have committed, {@code 08007} when something that may commit was in flight (judged from the server's own
  * session state, see {@link CommitRisk}); a communication error is reported to the group as a passive failure.
+ *
+ * <p>It also knows whether a connection aborted by a switch may be replaced behind the application's back (see
+ * {@link #replaceable()}): only when it was idle at the abort, nothing in flight was hit by it, and the server never
+ * reported a change of session state the wrapper cannot restore.
  */
 public final class TrackedConnection {
 
@@ -56,6 +63,20 @@ public final class TrackedConnection {
     /** As set through {@code Connection.setAutoCommit}; used only when the server's own flags are not available. */
     private volatile boolean autoCommit;
 
+    // ---- replacement of an idle connection after a switch: all of it off the statement path
+    /** How to open a replacement; {@code null} when this connection may not be replaced (tracking unavailable, or off). */
+    private volatile GroupRuntime.ConnectionFactory replacementFactory;
+    /** Kept here because Connector/J holds its listeners weakly. */
+    private SessionChanges sessionChanges;
+    /** Taken at the abort, before the eviction is published: no transaction open, no statement running. */
+    private volatile boolean idleAtEviction;
+    /** Something in flight was hit by the abort, or the application aborted it: never replaced. */
+    private volatile boolean spoiled;
+    /** The thread running a JDBC setter through the wrapper (or a restore): session changes it causes are restorable. */
+    private volatile Thread ownChangeThread;
+    /** What the server reported first that the wrapper cannot restore, or {@code null}. */
+    private volatile String taintedBy;
+
     TrackedConnection(GroupRuntime runtime, int serverIndex, Connection physical, boolean autoCommit) {
         this.runtime = runtime;
         this.serverIndex = serverIndex;
@@ -80,6 +101,84 @@ public final class TrackedConnection {
     /** The application changed the autocommit mode (successfully). */
     public void autoCommitChanged(boolean autoCommit) {
         this.autoCommit = autoCommit;
+    }
+
+    /**
+     * Makes this connection replaceable after a switch: listens to the server's session state changes (the caller has
+     * made the server report them). Called once, by the group's connect, before the connection is handed out.
+     */
+    void enableReplacement(GroupRuntime.ConnectionFactory factory) {
+        ServerSession ss = serverSession;
+        if (ss == null || !ss.isSessionStateTrackingEnabled()) {
+            return;
+        }
+        SessionChanges listener = new SessionChanges(this);
+        ss.getServerSessionStateController().addSessionStateChangesListener(listener);
+        sessionChanges = listener;
+        replacementFactory = factory;
+    }
+
+    /**
+     * Whether the application's wrapper may swap this (evicted) connection for a new one to the active server: the
+     * switch found it idle (no transaction open, no statement running), nothing was hit by the abort or used after it
+     * (a statement in flight, a statement created before it), the application did not abort it, and the server never
+     * reported a session change other than those the application made through the JDBC setters the wrapper restores.
+     */
+    public boolean replaceable() {
+        return replacementFactory != null && eviction != null && idleAtEviction && !spoiled && taintedBy == null;
+    }
+
+    /** Why this evicted connection is not {@link #replaceable()}, for logs. */
+    public String notReplaceableWhy() {
+        if (replacementFactory == null) {
+            return "the server does not report session state changes (trackSessionState off, or "
+                    + "stickyfail.replaceIdleConnections=false)";
+        }
+        if (taintedBy != null) {
+            return "its session held state that cannot be restored (" + taintedBy + ")";
+        }
+        if (spoiled) {
+            return "an operation was hit by the abort or used the connection after it, or the application aborted it";
+        }
+        if (!idleAtEviction) {
+            return "it was not idle at the switch (a transaction was open or a statement running)";
+        }
+        return eviction == null ? "it is not evicted" : "unknown";
+    }
+
+    /**
+     * A new connection to the active server for the wrapper, through the group's connect: it waits while no server
+     * is usable, as {@code getConnection()} does. The caller restores the application's settings on it.
+     */
+    public TrackedConnection reconnect() throws SQLException {
+        GroupRuntime.ConnectionFactory f = replacementFactory;
+        if (f == null) {
+            throw new IllegalStateException("not replaceable");
+        }
+        spoiled = true; // one attempt: a failed one makes the wrapper fail from then on as before
+        return runtime.connect(f);
+    }
+
+    /** The evicted connection the wrapper has replaced: unregistered, its socket reset and Connector/J's copy aborted. */
+    public void discard() {
+        closed();
+        cutSocket();
+        abortPhysical(); // idle: no thread holds Connector/J's lock
+    }
+
+    /** The exception an evicted connection's use gets ({@code 08S01}). */
+    public SQLException evictedException(SQLException cause) {
+        Eviction e = eviction;
+        return e == null ? cause : e.toException(cause);
+    }
+
+    /** The current thread is about to change session state through a JDBC setter (or restore it): not a taint. */
+    public void beginOwnChange() {
+        ownChangeThread = Thread.currentThread();
+    }
+
+    public void endOwnChange() {
+        ownChangeThread = null;
     }
 
     /** Aborts and unregisters the physical connection if {@code wrapper} becomes unreachable without being closed. */
@@ -108,11 +207,17 @@ public final class TrackedConnection {
     public void checkUsable() throws SQLException {
         Eviction e = eviction;
         if (e != null) {
-            throw e.toException(null);
+            throw usedAfterEviction(e);
         }
         if (lease.expired()) {
-            throw leaseExpired().toException(null);
+            throw usedAfterEviction(leaseExpired());
         }
+    }
+
+    /** Something was used after the abort (a statement created before it, say): it fails, and so does the connection. */
+    private SQLException usedAfterEviction(Eviction e) {
+        spoiled = true;
+        return e.toException(null);
     }
 
     /** The lease ran out: this connection may point at a server the group has left; it is evicted, nothing is sent. */
@@ -129,6 +234,7 @@ public final class TrackedConnection {
     public SQLException translate(SQLException error) {
         Eviction e = eviction;
         if (e != null) {
+            spoiled = true;
             return e.toException(error);
         }
         if (lease.expired()) { // the socket refused to write: not a failure of the server
@@ -207,6 +313,7 @@ public final class TrackedConnection {
         }
         Eviction e = eviction;
         if (e != null) {
+            spoiled = true;
             return e.toUnknownOutcomeException(error, inFlight);
         }
         FailureKind kind = FailureKind.of(error);
@@ -226,7 +333,34 @@ public final class TrackedConnection {
      * @return whether this call marked it (false when it already was)
      */
     boolean mark(Eviction why) {
+        if (eviction != null) {
+            return false;
+        }
+        if (replacementFactory != null) {
+            idleAtEviction = idle(); // before the eviction is published, so whoever sees it sees this too
+        }
         return EVICTION.compareAndSet(this, null, why);
+    }
+
+    /**
+     * No transaction open (the server's flags of its last reply) and no statement running (Connector/J holds its
+     * connection lock while it talks to the server). Never blocks. A statement that was about to start, or one left
+     * open and used later, fails on the aborted connection, and that failure makes the connection
+     * {@link #spoiled} (see {@link #translate} and {@link #checkUsable}).
+     */
+    private boolean idle() {
+        ServerSession ss = serverSession;
+        if (ss == null || !(physical instanceof JdbcConnection jc)) {
+            return false;
+        }
+        try {
+            if (!(jc.getConnectionLock() instanceof ReentrantLock lock) || lock.isLocked()) {
+                return false;
+            }
+            return (ss.getStatusFlags() & SERVER_STATUS_IN_TRANS) == 0;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** Resets the TCP connection (never blocks), so nothing more reaches the server and a blocked writer is freed. */
@@ -251,6 +385,7 @@ public final class TrackedConnection {
      * between now and the moment the executor gets to it, and unregistered when the abort has run.
      */
     public void abortedByApplication(Executor executor) throws SQLException {
+        spoiled = true;
         mark(new Eviction(runtime.name(), server(), "aborted by the application", null, runtime.epoch()));
         try {
             physical.abort(command -> executor.execute(() -> {
@@ -272,6 +407,46 @@ public final class TrackedConnection {
         Cleaner.Cleanable c = cleanable;
         if (c != null) {
             c.clean();
+        }
+    }
+
+    /**
+     * Every reply of the server comes through here (Connector/J calls it for each OK packet, mostly with no change):
+     * a change of session state outside the wrapper's own setters taints the session for good. The server reports
+     * user variables, temporary tables, {@code PREPARE}, {@code SET} of session variables and {@code USE}; it does
+     * not report {@code SET TRANSACTION} (next transaction only), {@code GET_LOCK} or {@code LOCK TABLES}.
+     */
+    private static final class SessionChanges implements ServerSessionStateController.SessionStateChangesListener {
+        private final TrackedConnection tracked;
+
+        SessionChanges(TrackedConnection tracked) {
+            this.tracked = tracked;
+        }
+
+        @Override
+        public void handleSessionStateChanges(ServerSessionStateController.ServerSessionStateChanges changes) {
+            java.util.List<ServerSessionStateController.SessionStateChange> list = changes.getSessionStateChangesList();
+            if (list.isEmpty() || tracked.taintedBy != null || tracked.ownChangeThread == Thread.currentThread()) {
+                return;
+            }
+            StringBuilder sb = new StringBuilder("the server reported a session change: ");
+            for (ServerSessionStateController.SessionStateChange c : list) {
+                sb.append(kind(c.getType())).append(c.getValues()).append(' ');
+            }
+            tracked.taintedBy = sb.toString().trim();
+        }
+
+        private static String kind(int type) {
+            switch (type) {
+                case ServerSessionStateController.SESSION_TRACK_SYSTEM_VARIABLES:
+                    return "variable";
+                case ServerSessionStateController.SESSION_TRACK_SCHEMA:
+                    return "schema";
+                case ServerSessionStateController.SESSION_TRACK_STATE_CHANGE:
+                    return "state changed";
+                default:
+                    return "type " + type;
+            }
         }
     }
 
