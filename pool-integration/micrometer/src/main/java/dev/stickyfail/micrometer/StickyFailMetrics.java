@@ -46,6 +46,9 @@ import java.util.function.Predicate;
  * <tr><td>{@code stickyfail.connections.open}</td><td>gauge</td><td>group, server</td><td>live connections</td></tr>
  * <tr><td>{@code stickyfail.decision.epoch}</td><td>gauge</td><td>group</td><td>the decision's epoch</td></tr>
  * <tr><td>{@code stickyfail.decision.persisted}</td><td>gauge</td><td>group</td><td>1 while the decision is durable</td></tr>
+ * <tr><td>{@code stickyfail.lease.held}</td><td>gauge</td><td>group</td><td>1 while the shared decision is trusted</td></tr>
+ * <tr><td>{@code stickyfail.switch.catchup}</td><td>timer</td><td>group, outcome</td><td>the wait for the backlog</td></tr>
+ * <tr><td>{@code stickyfail.errant.transactions}</td><td>counter</td><td>group, server</td><td>what an abandoned server did alone</td></tr>
  * </table>
  *
  * <p>Tags hold the group's name and {@code host:port} only: never a user, a password or a URL. Groups are picked up as
@@ -176,6 +179,39 @@ public final class StickyFailMetrics implements MeterBinder, AutoCloseable {
         }
 
         @Override
+        public void onLease(dev.stickyfail.event.LeaseEvent e) {
+            GroupMeters g = group(e.group());
+            if (g != null) {
+                g.leaseHeld.set(e.held() ? 1 : 0);
+            }
+        }
+
+        @Override
+        public void onCatchUp(dev.stickyfail.event.CatchUpEvent e) {
+            if (group(e.group()) == null) {
+                return;
+            }
+            Tags tags = Tags.of("group", e.group(), "outcome", e.outcome().toLowerCase(Locale.ROOT).replace('_', '-'));
+            for (MeterRegistry r : registries) {
+                Timer.builder(PREFIX + "switch.catchup").description("Wait at a switch for the new server to apply its backlog")
+                        .tags(tags).register(r).record(e.took());
+            }
+        }
+
+        @Override
+        public void onErrantTransactions(dev.stickyfail.event.ErrantTransactionsEvent e) {
+            if (group(e.group()) == null) {
+                return;
+            }
+            Tags tags = Tags.of("group", e.group(), "server", e.report().oldServer());
+            for (MeterRegistry r : registries) {
+                Counter.builder(PREFIX + "errant.transactions")
+                        .description("Transactions a server switched away from had that the new server had not received")
+                        .baseUnit("transactions").tags(tags).register(r).increment(e.report().count());
+            }
+        }
+
+        @Override
         public void onDecisionPersistence(DecisionPersistenceEvent e) {
             GroupMeters g = group(e.group());
             if (g != null) {
@@ -189,6 +225,7 @@ public final class StickyFailMetrics implements MeterBinder, AutoCloseable {
         final String name;
         final AtomicLong epoch = new AtomicLong();
         final AtomicInteger persisted = new AtomicInteger(1);
+        final AtomicInteger leaseHeld = new AtomicInteger(1);
         final Map<String, ServerMeters> servers = new ConcurrentHashMap<>();
 
         GroupMeters(String name) {
@@ -201,6 +238,7 @@ public final class StickyFailMetrics implements MeterBinder, AutoCloseable {
             if (admin.isEmpty()) {
                 return;
             }
+            leaseHeld.set(admin.get().coordination().leaseHeld() ? 1 : 0);
             admin.get().decision().ifPresent((DecisionInfo d) -> {
                 epoch.set(d.epoch());
                 persisted.set(d.persisted() ? 1 : 0);
@@ -222,6 +260,9 @@ public final class StickyFailMetrics implements MeterBinder, AutoCloseable {
                     .description("Epoch of the group's decision: grows by one at every switch").tag("group", name).register(r);
             Gauge.builder(PREFIX + "decision.persisted", persisted, AtomicInteger::get)
                     .description("1 while the decision is durable (state file or shared store written), 0 when it is not")
+                    .tag("group", name).register(r);
+            Gauge.builder(PREFIX + "lease.held", leaseHeld, AtomicInteger::get)
+                    .description("1 while this instance trusts the decision (always, with a local store); 0 while it fails closed")
                     .tag("group", name).register(r);
         }
 
