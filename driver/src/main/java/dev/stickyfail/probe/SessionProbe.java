@@ -13,6 +13,7 @@ public abstract class SessionProbe implements Probe {
 
     protected final ProbeTarget target;
     private volatile Connection session;
+    private volatile boolean closed;
 
     protected SessionProbe(ProbeTarget target) {
         this.target = target;
@@ -38,6 +39,10 @@ public abstract class SessionProbe implements Probe {
             }
         }
         Connection fresh = target.connect();
+        if (closed) { // closed while the login ran: nobody would ever close this session
+            abortQuietly(fresh);
+            throw new SQLException("probe closed", "08003");
+        }
         session = fresh;
         try {
             return verify(fresh);
@@ -62,7 +67,16 @@ public abstract class SessionProbe implements Probe {
 
     @Override
     public void close() {
+        closed = true;
         abort();
+    }
+
+    private static void abortQuietly(Connection c) {
+        try {
+            c.abort(Runnable::run);
+        } catch (SQLException | RuntimeException ignored) {
+            // being thrown away
+        }
     }
 
     /** Whether a column value means true: 1, ON, YES, TRUE (case-insensitive). */
