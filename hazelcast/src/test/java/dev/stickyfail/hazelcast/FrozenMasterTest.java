@@ -16,9 +16,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The member frozen is the cluster master (the oldest member). With Hazelcast's operation call timeout equal to the
- * heartbeat timeout (5 s and 5 s), the two others lost each other right after the mastership change in every run;
- * stickyfail's 3 s call timeout keeps them together. This test keeps that from coming back.
+ * The member frozen is the cluster master (the oldest member). With the operation call timeout equal to the heartbeat
+ * timeout (5 s and 5 s), the two others lost each other right after the mastership change in every run; stickyfail's
+ * 3 s call timeout and 8 s heartbeat timeout keep them together. This test keeps that from coming back.
  */
 class FrozenMasterTest {
 

@@ -60,7 +60,7 @@ class SharedDecisionTest {
     static MemberCluster cluster;
     static final List<DecisionStore> stores = new ArrayList<>();
     static long firstCasMillis;
-    static final Duration LEASE = Duration.ofSeconds(8);
+    static final Duration LEASE = Duration.ofSeconds(12);
 
     @BeforeAll
     static void startCluster() throws Exception {
