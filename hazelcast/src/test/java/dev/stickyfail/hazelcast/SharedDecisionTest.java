@@ -61,7 +61,7 @@ class SharedDecisionTest {
     static MemberCluster cluster;
     static final List<DecisionStore> stores = new ArrayList<>();
     static long firstCasMillis;
-    static final Duration LEASE = Duration.ofSeconds(12);
+    static final Duration LEASE = Duration.ofSeconds(10);
 
     @BeforeAll
     static void startCluster() throws Exception {
@@ -397,7 +397,7 @@ class SharedDecisionTest {
         }
         if (recovered) {
             long took = (System.nanoTime() - t0) / 1_000_000;
-            // Not asserted against the lease: on this loaded 2-core machine it took 4.7 to 20 s (docs: known limits).
+            // Not asserted against the lease: on this loaded 2-core machine it took 4.7 to 20 s, or the two others split (docs: known limits).
             Report.line("CP leader's JVM frozen (SIGSTOP): get and CAS from the other members work again after " + took
                     + " ms (" + failures[0] + " calls failed with callTimeout 2 s)"
                     + (took < LEASE.toMillis() ? "" : ", LONGER THAN THE LEASE"));
