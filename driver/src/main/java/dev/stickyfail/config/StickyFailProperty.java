@@ -65,7 +65,7 @@ public enum StickyFailProperty {
     ON_ABANDONED_RETURN("onAbandonedReturn", "report", "(none)",
             "When a server the group switched away from is reachable again: report (compute the transactions it has that "
                     + "the new server had not received at the switch, and report them: WARN, event, JMX, admin API) or ignore."),
-    LEASE("lease", "12s", "(none: peers replicate with no lease)",
+    LEASE("lease", "10s", "(none: peers replicate with no lease)",
             "With a shared store: how long an instance trusts the decision it last confirmed, counted from when the confirming "
                     + "read was sent. An instance that cannot confirm in time stops routing until it can."),
     GALERA_AVAILABLE_WHEN_DONOR("galeraAvailableWhenDonor", "false", "check_pxc.sh / clustercheck AVAILABLE_WHEN_DONOR",

@@ -77,7 +77,7 @@ public class StickyFailProperties {
     /** Register the group's MXBean dev.stickyfail:type=Group,name=&lt;group&gt; (driver default true). */
     private Boolean jmx;
 
-    /** With a shared store: how long an instance trusts the decision it last confirmed (driver default 12s). */
+    /** With a shared store: how long an instance trusts the decision it last confirmed (driver default 10s). */
     private Duration lease;
 
     /** What a start does with a state file that exists but cannot be trusted: refuse or fresh-start (driver default refuse). */
