@@ -95,6 +95,9 @@ public class StickyFailProperties {
     /** Whether the galera probe accepts a donor node (driver default false). */
     private Boolean galeraAvailableWhenDonor;
 
+    /** Whether a connection idle at a switch is replaced at its next use (driver default true). */
+    private Boolean replaceIdleConnections;
+
     /** Settings of stickyfail.store=hazelcast, passed as stickyfail.hazelcast.&lt;key&gt;. */
     private Map<String, String> hazelcast = new LinkedHashMap<>();
 
@@ -129,6 +132,7 @@ public class StickyFailProperties {
         put(p, "switchCatchUpTimeout", switchCatchUpTimeout);
         put(p, "onAbandonedReturn", onAbandonedReturn);
         put(p, "galeraAvailableWhenDonor", galeraAvailableWhenDonor);
+        put(p, "replaceIdleConnections", replaceIdleConnections);
         hazelcast.forEach((k, v) -> put(p, "hazelcast." + k, v));
         return p;
     }
@@ -348,6 +352,14 @@ public class StickyFailProperties {
 
     public void setGaleraAvailableWhenDonor(Boolean galeraAvailableWhenDonor) {
         this.galeraAvailableWhenDonor = galeraAvailableWhenDonor;
+    }
+
+    public Boolean getReplaceIdleConnections() {
+        return replaceIdleConnections;
+    }
+
+    public void setReplaceIdleConnections(Boolean replaceIdleConnections) {
+        this.replaceIdleConnections = replaceIdleConnections;
     }
 
     public Map<String, String> getHazelcast() {
