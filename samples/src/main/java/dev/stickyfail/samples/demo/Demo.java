@@ -39,6 +39,8 @@ public final class Demo {
 
     public static void main(String[] args) throws Exception {
         if (java.util.Arrays.asList(args).contains("--instances=3")) {
+            setIfAbsent("org.slf4j.simpleLogger.logFile", "stickyfail-demo.log"); // the narration alone on stdout
+            setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
             dev.stickyfail.samples.multi.MultiInstanceDemo.main(args);
             return;
         }
