@@ -324,10 +324,9 @@ class SharedDecisionTest {
             long epoch = reader.read().epoch();
             long t = System.nanoTime();
             writer.propose(epoch, decision(epoch + 1, "w"));
-            Thread.sleep((long) (Math.random() * 250)); // the switch lands at a random point of the polling period
-            while (reader.read().epoch() == epoch) {
-                Thread.sleep(250);
-            }
+            // a poller every 250 ms whose phase is random relative to the switch
+            await().pollDelay(Duration.ofMillis((long) (Math.random() * 250))).pollInterval(Duration.ofMillis(250))
+                    .atMost(Duration.ofSeconds(10)).until(() -> reader.read().epoch() != epoch);
             poll[i] = System.nanoTime() - t;
         }
         Report.line("CAS to aware by polling every 250 ms (random phase), " + poll.length + " switches: " + percentiles(poll));
