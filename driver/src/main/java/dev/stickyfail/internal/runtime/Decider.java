@@ -452,11 +452,20 @@ final class Decider {
         int current = d == null ? -1 : group.indexOf(d.server());
         SwitchPolicy.Verdict v = SwitchPolicy.decide(current, views(), config.failback());
         if (v instanceof SwitchPolicy.SwitchTo s) {
-            String why = s.reason() == SwitchReason.INITIAL
-                    ? "first decision: " + servers[s.target()] + " is the first server up"
-                    : s.reason() == SwitchReason.FAILBACK
-                    ? "failback (stickyfail.failback=primary-up): " + servers[s.target()] + " is up again"
-                    : cause;
+            String why;
+            if (s.reason() == SwitchReason.INITIAL) {
+                why = "first decision: " + servers[s.target()] + " is the first server up";
+            } else if (s.reason() == SwitchReason.FAILBACK) {
+                why = "failback (stickyfail.failback=primary-up): " + servers[s.target()] + " is up again";
+            } else if (s.reason() == SwitchReason.MARKED_DOWN) {
+                // the verdict reads the monitors as they are now, which may be past the change being handled (a
+                // GOING_DOWN queued before the DOWN): say what the decision was taken on
+                dev.stickyfail.probe.ProbeResult last = monitors[current].lastResult();
+                why = servers[current] + " marked " + monitors[current].state()
+                        + (last == null ? "" : " (" + last.detail() + ")");
+            } else {
+                why = cause;
+            }
             switchTo(s.target(), s.reason(), why, detectedAt);
         } else {
             router.publish(routeFor(d));
