@@ -107,7 +107,12 @@ class StickyFailHikariPostProcessor implements DestructionAwareBeanPostProcessor
         StickyFailHikari.Registration registration = registrations.remove(bean);
         if (registration != null) {
             registration.close();
-            // a jdbcUrl pool's group is held by DriverManager for the life of the JVM: stop it with its DataSource
+            // a jdbcUrl pool's group is held by DriverManager for the life of the JVM: stop it with its DataSource.
+            // Close the pool first (idempotent; Spring's own close follows): otherwise its housekeeper may open a
+            // connection after the shutdown and start the group again, left running once the context is gone.
+            if (bean instanceof com.zaxxer.hikari.HikariDataSource pool) {
+                pool.close();
+            }
             StickyFail.shutdown(registration.group());
         }
     }
