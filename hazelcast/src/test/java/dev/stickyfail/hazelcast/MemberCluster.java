@@ -97,6 +97,14 @@ final class MemberCluster implements AutoCloseable {
         return p;
     }
 
+    /** Starts member {@code i} again if its JVM has gone (a test before killed it and failed before restarting it). */
+    synchronized void ensureRunning(int i) throws IOException {
+        Process p = children.get(i);
+        if (p == null || !p.isAlive()) {
+            start(i);
+        }
+    }
+
     synchronized Process process(int i) {
         return children.get(i);
     }
