@@ -42,7 +42,9 @@ public interface GroupAdmin {
      * Makes {@code server} the active server now.
      *
      * @throws IllegalArgumentException when no server of the group has that name
-     * @throws IllegalStateException    when the server is not up or is in drain or maintenance
+     * @throws IllegalStateException    when the server is not up or is in drain or maintenance, or when a shared
+     *                                  decision store did not take the switch (unreachable, or another instance decided
+     *                                  otherwise first): nothing changed, and the message says what is active
      */
     void switchTo(String server);
 

@@ -44,7 +44,7 @@ class SharedDecisionRuntimeTest {
 
     @AfterEach
     void heal() {
-        List.of("shared-remote", "shared-lease", "shared-acks").forEach(InJvmSharedStore::reset);
+        List.of("shared-remote", "shared-lease", "shared-acks", "shared-admin").forEach(InJvmSharedStore::reset);
         group.heal(Duration.ofSeconds(90));
     }
 
@@ -79,6 +79,28 @@ class SharedDecisionRuntimeTest {
             assertThat(admin.decision().orElseThrow().decidedBy()).isEqualTo("other/1/ab");
             assertThatThrownBy(() -> serverId(held)).as("although db0 is up for this instance")
                     .isInstanceOf(EvictedConnectionException.class);
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(1).serverId());
+            }
+        }
+    }
+
+    @Test
+    void anOperatorsSwitchTheStoreDidNotTakeFailsTheCallInsteadOfVanishing() throws Exception {
+        try (StickyFailDataSource ds = dataSource("shared-admin", "10s")) {
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(0).serverId());
+            }
+            GroupAdmin admin = ds.admin();
+            InJvmSharedStore.UNREACHABLE.add("shared-admin");
+            // both servers are healthy: a retry behind the operator's back would find nothing to do, and say nothing
+            assertThatThrownBy(() -> admin.switchTo(name(1))).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("was not made").hasMessageContaining("injvm store unreachable")
+                    .hasMessageContaining("still " + name(0));
+            assertThat(admin.activeServer()).contains(name(0));
+            InJvmSharedStore.UNREACHABLE.remove("shared-admin");
+            admin.switchTo(name(1));
+            assertThat(admin.activeServer()).contains(name(1));
             try (Connection c = ds.getConnection()) {
                 assertThat(serverId(c)).isEqualTo(group.server(1).serverId());
             }

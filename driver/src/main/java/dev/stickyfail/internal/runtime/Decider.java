@@ -425,7 +425,14 @@ final class Decider {
             LOG.info("stickyfail[{}] switchTo({}): already the active server", name, servers[target]);
             return null;
         }
-        switchTo(target, SwitchReason.ADMIN, "admin switchTo(" + servers[target] + ")", System.nanoTime());
+        String notMade = switchTo(target, SwitchReason.ADMIN, "admin switchTo(" + servers[target] + ")", System.nanoTime());
+        if (notMade != null) {
+            // an operator's switch is not retried behind their back: the policy would keep a healthy server
+            Decision now = decision;
+            throw new IllegalStateException("stickyfail[" + name + "]: switchTo(" + servers[target] + ") was not made: "
+                    + notMade + "; the active server is still " + (now == null ? "none" : now.server() + " (epoch "
+                    + now.epoch() + ")") + ". Try again once the store answers");
+        }
         return null;
     }
 
@@ -480,8 +487,11 @@ final class Decider {
         return v;
     }
 
-    /** Propose, then apply whichever decision won. */
-    private void switchTo(int target, SwitchReason reason, String why, long detectedAt) {
+    /**
+     * Propose, then apply whichever decision won. Returns why the decision applied is not a switch to {@code target}
+     * (the store failed or refused, or another instance decided for another server), or {@code null}.
+     */
+    private String switchTo(int target, SwitchReason reason, String why, long detectedAt) {
         Decision previous = decision;
         long base = previous == null ? epochFloor : Math.max(previous.epoch(), epochFloor);
         Decision next = new Decision(servers[target].toString(), base + 1, instanceId, Instant.now(), why);
@@ -493,24 +503,30 @@ final class Decider {
             lease.confirmed(sent); // a compare-and-set answers linearizably, as a read does
         } catch (Throwable e) {
             lastStoreError = e.toString();
-            LOG.warn("stickyfail[{}] cannot store the switch to {} in {} ({}); retrying", name, servers[target],
-                    store.describe(), e.toString());
+            LOG.warn("stickyfail[{}] cannot store the switch to {} in {} ({}); {}", name, servers[target],
+                    store.describe(), e.toString(), reason == SwitchReason.ADMIN ? "not switched" : "retrying");
             router.publish(routeFor(previous));
             scheduleRetry();
-            return;
+            return "the store did not take it (" + e + ")";
         }
         if (next.equals(winner)) {
             backoff = MIN_BACKOFF_NANOS;
             apply(next, reason, why, detectedAt);
+            return null;
         } else if (winner != null && winner.isNewerThan(previous) && group.indexOf(winner.server()) >= 0) {
             LOG.info("stickyfail[{}] another instance decided first: {} at epoch {} ({}); adopting it", name,
                     winner.server(), winner.epoch(), winner.reason());
             apply(winner, SwitchReason.REMOTE, winner.reason(), detectedAt);
+            return winner.server().equals(servers[target].toString()) ? null
+                    : "another instance decided first: " + winner.server() + " at epoch " + winner.epoch();
         } else {
-            LOG.warn("stickyfail[{}] the store refused the switch to {} (it holds {}); retrying", name, servers[target],
-                    winner == null ? "nothing" : winner.server() + " at epoch " + winner.epoch());
+            LOG.warn("stickyfail[{}] the store refused the switch to {} (it holds {}); {}", name, servers[target],
+                    winner == null ? "nothing" : winner.server() + " at epoch " + winner.epoch(),
+                    reason == SwitchReason.ADMIN ? "not switched" : "retrying");
             router.publish(routeFor(previous));
             scheduleRetry();
+            return "the store refused it (it holds " + (winner == null ? "nothing" : winner.server() + " at epoch "
+                    + winner.epoch()) + ")";
         }
     }
 
