@@ -38,6 +38,12 @@ public final class MemberTuning {
      * majority; with 3000 the two stayed together (FrozenMasterTest).
      */
     public static final int OPERATION_CALL_TIMEOUT_MILLIS = 3000;
+    /**
+     * Seconds the master waits for more joiners before admitting one (Hazelcast: 5). A member that restarts itself after
+     * a pause, or an instance restarted in a rolling deploy, is admitted, promoted and confirming its lease that much
+     * sooner; three instances started together still join in one or two rounds.
+     */
+    public static final int WAIT_SECONDS_BEFORE_JOIN = 1;
     /** Raft: a follower that heard nothing from its leader for 4 x 500 ms starts an election (Hazelcast: 5 x 5000). */
     public static final long LEADER_HEARTBEAT_PERIOD_MILLIS = 500;
     public static final int MAX_MISSED_LEADER_HEARTBEAT_COUNT = 4;
@@ -68,6 +74,7 @@ public final class MemberTuning {
         property(config, "hazelcast.max.no.heartbeat.seconds", String.valueOf(MAX_NO_HEARTBEAT_SECONDS), changed);
         property(config, "hazelcast.heartbeat.interval.seconds", String.valueOf(HEARTBEAT_INTERVAL_SECONDS), changed);
         property(config, "hazelcast.operation.call.timeout.millis", String.valueOf(OPERATION_CALL_TIMEOUT_MILLIS), changed);
+        property(config, "hazelcast.wait.seconds.before.join", String.valueOf(WAIT_SECONDS_BEFORE_JOIN), changed);
 
         CPSubsystemConfig defaults = new CPSubsystemConfig();
         CPSubsystemConfig cp = config.getCPSubsystemConfig();

@@ -43,7 +43,10 @@ record BenchmarkOptions(List<Fault> faults, List<Contender> contenders, int writ
             "haproxy = jdbc:mysql://127.0.0.1:<port>/app through a real HAProxy (option mysql-check, check inter 500 fall 5",
             "rise 2, db1 backup, on-marked-down shutdown-sessions, stick on int(1)); haproxy-peers = the same with a peers",
             "section naming the local peer. Both need Debian's haproxy (apt-get install haproxy); skipped without it.",
-            "Set -Dcom.zaxxer.hikari.aliveBypassWindowMs=0 on the java command to have HikariCP validate every borrow.");
+            "Set -Dcom.zaxxer.hikari.aliveBypassWindowMs=0 on the java command to have HikariCP validate every borrow.",
+            "",
+            "--instances=3: three application instances sharing one decision, against each deciding alone (--instances=3",
+            "--help for its options).");
 
     static BenchmarkOptions parse(String[] args) {
         List<Fault> faults = List.of(Fault.values());

@@ -18,6 +18,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -30,7 +31,8 @@ import java.util.Optional;
  * run. Contenders of one fault run one after the other, on the same servers (healed between runs).
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar dev.stickyfail.benchmarks.failover.FailoverBenchmark
- * --fault=all}; {@code --help} for the options.
+ * --fault=all}; {@code --help} for the options. With {@code --instances=3}, the multi-instance mode
+ * ({@link MultiInstanceBenchmark}).
  */
 public final class FailoverBenchmark {
 
@@ -42,6 +44,11 @@ public final class FailoverBenchmark {
     }
 
     public static void main(String[] args) {
+        if (Arrays.stream(args).anyMatch(a -> a.startsWith("--instances"))) {
+            setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            System.exit(MultiInstanceBenchmark.run(args, System.out));
+            return;
+        }
         BenchmarkOptions options;
         try {
             options = BenchmarkOptions.parse(args);

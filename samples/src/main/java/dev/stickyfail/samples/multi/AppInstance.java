@@ -117,7 +117,8 @@ public final class AppInstance {
                 stdout.println("STATUS active=" + (admin == null ? "" : admin.activeServer().orElse(""))
                         + " epoch=" + (admin == null ? 0 : admin.epoch())
                         + " lease=" + (admin == null ? "" : admin.coordination().leaseHeld())
-                        + " ok=" + ok.get());
+                        + " ok=" + ok.get()
+                        + " store=[" + (admin == null ? "" : admin.coordination().store()) + "]");
             } else if (line.equals("stop")) {
                 break;
             }
