@@ -13,6 +13,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executors;
 
 import static dev.stickyfail.it.Fixtures.serverId;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -106,6 +109,29 @@ class ProbesTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(name(1)));
             assertThat(admin.servers().get(0).getLastProbeDetail()).containsAnyOf("timed out", "still stuck");
             assertThat(state(admin, 1)).isEqualTo("UP");
+        }
+    }
+
+    @Test
+    void aPrimaryWhoseFirstProbeIsSlowIsStillTheFirstDecision() throws Exception {
+        // a cold JVM on a busy machine: the first probe of the primary takes 1.5 s and cannot be aborted sooner, the
+        // backup's answers at once; its timeouts used to count three times and send the first decision to the backup
+        CountDownLatch slow = new CountDownLatch(1);
+        SwitchableProbeFactory.HANGING.put(name(0), slow);
+        ScheduledExecutorService fault = Executors.newSingleThreadScheduledExecutor();
+        try (StickyFailDataSource ds = Fixtures.dataSource(group, group.hostList(), "probe-slow-first",
+                "stickyfail.check=switchable")) {
+            fault.schedule(() -> {
+                SwitchableProbeFactory.HANGING.remove(name(0));
+                slow.countDown();
+            }, 1500, TimeUnit.MILLISECONDS);
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).as("the primary, not the backup that answered first")
+                        .isEqualTo(group.server(0).serverId());
+            }
+            assertThat(ds.admin().activeServer()).contains(name(0));
+        } finally {
+            fault.shutdownNow();
         }
     }
 

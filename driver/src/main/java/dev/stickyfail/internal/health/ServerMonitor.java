@@ -48,6 +48,9 @@ public final class ServerMonitor {
     private final Object lock = new Object();
     private final Thread thread;
 
+    /** How long a server's first probe may run before its overruns count as more than one failure. */
+    static final long FIRST_ANSWER_GRACE_NANOS = TimeUnit.SECONDS.toNanos(3);
+
     private volatile Health health = Health.initial();
     private volatile AdminState adminState = AdminState.READY;
     private volatile ProbeResult lastResult;
@@ -279,6 +282,13 @@ public final class ServerMonitor {
                 return;
             }
             long latency = System.nanoTime() - run.start;
+            if (run.overrun && health instanceof Health.Unknown && latency < FIRST_ANSWER_GRACE_NANOS) {
+                // Before its first answer a server's probe may be slow for reasons of ours (a cold JVM loading the
+                // driver, on a busy machine): its timeout counted once, and a probe still running does not count again
+                // yet. Otherwise the first decision could pass over a healthy primary for the backup, and stick there.
+                run.deadline = watchdog.schedule(() -> overrun(run, p), config.checkTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                return;
+            }
             ProbeResult result = ProbeResult.fail(run.overrun
                     ? "probe still stuck after " + latency / 1_000_000 + " ms"
                     : "timed out after " + config.checkTimeout().toMillis() + " ms");
