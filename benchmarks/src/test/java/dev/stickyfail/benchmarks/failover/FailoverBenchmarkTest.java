@@ -122,4 +122,20 @@ class FailoverBenchmarkTest {
         assertThat(outcome.exitCode()).isEqualTo(2);
         assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("'pgbouncer' is not a contender", "Usage:");
     }
+
+    @Test
+    void aBadOptionOfTheMultiInstanceModeIsExplained() {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+
+        assertThat(MultiInstanceBenchmark.run(new String[] {"--instances=3", "--fault=freeze"}, out)).isEqualTo(2);
+        assertThat(MultiInstanceBenchmark.run(new String[] {"--instances=3", "--contenders=haproxy"}, out)).isEqualTo(2);
+        assertThat(MultiInstanceBenchmark.run(new String[] {"--instances=2"}, out)).isEqualTo(2);
+
+        assertThat(buffer.toString(StandardCharsets.UTF_8))
+                .contains("--fault with --instances=3 takes kill, cut-one, pause-one, restart-one, restart-all, rolling or all, was 'freeze'")
+                .contains("--contenders with --instances=3 takes shared, alone or both, was 'haproxy'")
+                .contains("--instances must be 3 (or left out), was '2'")
+                .contains("Usage:");
+    }
 }
