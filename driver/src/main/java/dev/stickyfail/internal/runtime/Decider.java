@@ -78,7 +78,7 @@ final class Decider {
     private final DecisionJournal journal;
     private final BoundedStore store;
     private final Lease lease;
-    private final long confirmEveryNanos;
+    private final LeaseKeeper keeper;
     private final String instanceId;
     private final ReplicationGuard replication;
     private final BlockingQueue<Input> inbox = new LinkedBlockingQueue<>();
@@ -93,9 +93,6 @@ final class Decider {
     private long retryAt = Long.MAX_VALUE;
     private long backoff = MIN_BACKOFF_NANOS;
     private long nextTick;
-    private long nextConfirm;
-    private boolean leaseLost;
-    private volatile String lastStoreError;
 
     Decider(GroupRuntime group, ServerMonitor[] monitors, EventDispatcher events, Router router, Fence fence,
             DecisionJournal journal, BoundedStore store, Lease lease, String instanceId, Decision local, long epochFloor,
@@ -111,8 +108,7 @@ final class Decider {
         this.journal = journal;
         this.store = store;
         this.lease = lease;
-        // confirm often enough that a lost read or two still leaves time, and that a switch is seen quickly
-        this.confirmEveryNanos = Math.min(lease.leaseNanos() / 4, TimeUnit.MILLISECONDS.toNanos(250));
+        this.keeper = new LeaseKeeper(group, store, lease);
         this.instanceId = instanceId;
         this.replication = new ReplicationGuard(group, events);
         this.local = local;
@@ -197,7 +193,7 @@ final class Decider {
 
     /** The shared store's last error while the lease is not held, or {@code null}. */
     String lastStoreError() {
-        return lastStoreError;
+        return keeper.lastStoreError();
     }
 
     // ---------------------------------------------------------------- the loop
@@ -210,8 +206,8 @@ final class Decider {
             try {
                 long now = System.nanoTime();
                 long until = Math.min(nextTick, retryAt);
-                if (lease.enabled() && storeStarted) {
-                    until = Math.min(until, nextConfirm);
+                if (keeper.enabled() && storeStarted) {
+                    until = Math.min(until, keeper.nextConfirmAt());
                 }
                 in = inbox.poll(Math.max(0, until - now), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
@@ -235,8 +231,8 @@ final class Decider {
                     nextTick = now + TICK_NANOS;
                     tick();
                 }
-                if (lease.enabled() && storeStarted) {
-                    if (in instanceof Hint || System.nanoTime() - nextConfirm >= 0) {
+                if (keeper.enabled() && storeStarted) {
+                    if (in instanceof Hint || keeper.confirmDue(System.nanoTime())) {
                         confirm();
                     }
                     checkLease();
@@ -284,8 +280,7 @@ final class Decider {
             long sent = System.nanoTime();
             Decision start = store.start(local);
             storeStarted = true;
-            lease.confirmed(sent);
-            nextConfirm = System.nanoTime() + confirmEveryNanos;
+            keeper.answered(sent);
             if (start != null && group.indexOf(start.server()) < 0) {
                 throw new IllegalStateException("the store's decision names " + start.server()
                         + ", which is not one of this group's servers " + group.serverNames()
@@ -302,12 +297,12 @@ final class Decider {
                         decision.server(), decision.epoch(), decision.decidedAt(),
                         decision.decidedBy().isEmpty() ? "an earlier run" : decision.decidedBy(), decision.reason());
             }
-            if (decision != null && lease.enabled()) {
-                awaitAcknowledgements(decision.epoch(), System.nanoTime());
+            if (decision != null && keeper.enabled()) {
+                keeper.awaitAcknowledgements(decision.epoch(), System.nanoTime(), group::isStopped);
             }
             reconsider("start", System.nanoTime());
         } catch (Throwable t) {
-            lastStoreError = t.toString();
+            keeper.failed(t);
             LOG.warn("stickyfail[{}] cannot reach the decision store {} yet ({}); retrying", name, store.describe(),
                     t.toString());
         }
@@ -317,31 +312,14 @@ final class Decider {
 
     /** Reads the shared decision: renews the lease from when the read was sent, and adopts a newer decision. */
     private void confirm() {
-        nextConfirm = System.nanoTime() + confirmEveryNanos;
-        long sent = System.nanoTime();
-        Decision d;
-        try {
-            d = store.read();
-        } catch (Throwable t) {
-            lastStoreError = t.toString();
-            return;
-        }
-        if (d != null && group.indexOf(d.server()) < 0) {
-            lease.revoke();
-            lastStoreError = "the shared decision names " + d.server() + ", which is not one of this group's servers "
-                    + group.serverNames() + " (another group with the same name, or a misconfigured URL): not followed";
-            LOG.error("stickyfail[{}] {}", name, lastStoreError);
-            return;
-        }
-        lease.confirmed(sent);
-        lastStoreError = null;
-        if (d != null && d.isNewerThan(decision)) {
+        LeaseKeeper.Confirmation c = keeper.confirm(decision);
+        if (c instanceof LeaseKeeper.Newer n) {
+            Decision d = n.decision();
             LOG.info("stickyfail[{}] another instance switched to {} (epoch {}, decided by {}: {}); following", name,
                     d.server(), d.epoch(), d.decidedBy(), d.reason());
-            apply(d, SwitchReason.REMOTE, d.reason(), sent);
+            apply(d, SwitchReason.REMOTE, d.reason(), n.sentAt());
         }
-        if (leaseLost && !lease.expired()) {
-            leaseLost = false;
+        if (keeper.regained()) {
             LOG.info("stickyfail[{}] the shared decision is confirmed again ({} at epoch {}); routing resumes", name,
                     decision == null ? "none" : decision.server(), decision == null ? 0 : decision.epoch());
             events.lease(new dev.stickyfail.event.LeaseEvent(name, true, store.describe(), "confirmed again"));
@@ -351,47 +329,16 @@ final class Decider {
 
     /** Once the lease has run out: stop routing and fence every server (fail closed) until it is confirmed again. */
     private void checkLease() {
-        if (leaseLost || !lease.expired()) {
+        String why = keeper.justLost(config.lease().toMillis());
+        if (why == null) {
             return;
         }
-        leaseLost = true;
-        String why = "the shared decision could not be confirmed with " + store.describe() + " for "
-                + lease.sinceConfirmedMillis() + " ms (stickyfail.lease=" + config.lease().toMillis() + "ms)"
-                + (lastStoreError == null ? "" : ": " + lastStoreError);
         LOG.error("stickyfail[{}] {}; routing nothing and aborting every connection until it can be confirmed", name, why);
         router.publish(Router.Route.closed(decision == null ? 0 : decision.epoch()));
         for (int i = 0; i < servers.length; i++) {
             fenceServer(i, why);
         }
         events.lease(new dev.stickyfail.event.LeaseEvent(name, false, store.describe(), why));
-    }
-
-    /**
-     * After fencing: hands out nothing on the new decision until every other live instance has acknowledged it
-     * (fenced too), or until one lease (plus a margin for clock rates) has passed since the decision was seen: an
-     * instance that has not acknowledged by then cannot have confirmed the old decision since, so it has stopped.
-     */
-    private void awaitAcknowledgements(long epoch, long seenAt) {
-        long margin = Math.max(lease.leaseNanos() / 10, TimeUnit.MILLISECONDS.toNanos(200));
-        long until = seenAt + lease.leaseNanos() + margin;
-        long start = System.nanoTime();
-        while (!group.isStopped()) {
-            try {
-                if (store.acknowledgedByAll(epoch)) {
-                    LOG.debug("stickyfail[{}] epoch {} acknowledged by every instance after {} ms", name, epoch,
-                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-                    return;
-                }
-            } catch (Throwable t) {
-                lastStoreError = t.toString();
-            }
-            if (System.nanoTime() - until >= 0) {
-                LOG.warn("stickyfail[{}] not every instance acknowledged epoch {} within the lease; the silent ones have "
-                        + "stopped routing by now, going on", name, epoch);
-                return;
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-        }
     }
 
     // ---------------------------------------------------------------- health and commands
@@ -500,9 +447,9 @@ final class Decider {
         long sent = System.nanoTime();
         try {
             winner = store.propose(previous == null ? 0 : previous.epoch(), next);
-            lease.confirmed(sent); // a compare-and-set answers linearizably, as a read does
+            keeper.answered(sent); // a compare-and-set answers linearizably, as a read does
         } catch (Throwable e) {
-            lastStoreError = e.toString();
+            keeper.failed(e);
             LOG.warn("stickyfail[{}] cannot store the switch to {} in {} ({}); {}", name, servers[target],
                     store.describe(), e.toString(), reason == SwitchReason.ADMIN ? "not switched" : "retrying");
             router.publish(routeFor(previous));
@@ -554,8 +501,8 @@ final class Decider {
         if (from != null) {
             replication.catchUp(group.indexOf(from.toString()), target, next.epoch());
         }
-        if (lease.enabled()) {
-            awaitAcknowledgements(next.epoch(), start);
+        if (keeper.enabled()) {
+            keeper.awaitAcknowledgements(next.epoch(), start, group::isStopped);
         }
         router.publish(routeFor(next));
         long end = System.nanoTime();

@@ -1,7 +1,5 @@
 package dev.stickyfail.internal.runtime;
 
-import dev.stickyfail.NoUsableServerException;
-import dev.stickyfail.UntrustedDecisionException;
 import dev.stickyfail.admin.AdminState;
 import dev.stickyfail.admin.DecisionInfo;
 import dev.stickyfail.admin.GroupAdmin;
@@ -48,9 +46,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One group (same servers and settings) in this JVM, shared by every connection and DataSource that names it. It wires
- * the parts together and serves the application: the {@link Router} says where new connections go, the
- * {@link Decider} alone changes that, the {@link Fence} cuts connections to servers left behind, the monitors probe,
- * and the registry knows every live connection.
+ * the parts together and serves the application: the {@link ConnectionGate} hands out connections where the
+ * {@link Router} says, the {@link Decider} alone changes that (with a {@link LeaseKeeper} for a shared decision), the
+ * {@link Fence} cuts connections to servers left behind, the monitors probe, and the registry knows every live
+ * connection.
  */
 public final class GroupRuntime implements GroupAdmin {
 
@@ -69,6 +68,7 @@ public final class GroupRuntime implements GroupAdmin {
     private final ScheduledThreadPoolExecutor watchdog;
     private final String instanceId;
     private final GroupMBean mbean;
+    private final ConnectionGate gate;
 
     private DecisionJournal journal;
     private BoundedStore store;
@@ -104,6 +104,7 @@ public final class GroupRuntime implements GroupAdmin {
                     observer, watchdog);
         }
         this.mbean = config.jmx() ? new GroupMBean(this) : null;
+        this.gate = new ConnectionGate(this);
     }
 
     private static String instanceId() {
@@ -234,63 +235,7 @@ public final class GroupRuntime implements GroupAdmin {
      * server is usable, and while a failed attempt to reach the active server is being confirmed.
      */
     public TrackedConnection connect(ConnectionFactory factory) throws SQLException {
-        long deadline = System.nanoTime() + config.failoverTimeout().toNanos();
-        SQLException lastError = null;
-        while (true) {
-            if (lastError != null && System.nanoTime() - deadline >= 0) {
-                throw noUsableServer(lastError);
-            }
-            Router.Route r = awaitUsable(deadline, lastError);
-            if (lease.expired()) { // the decider fences and republishes; until then, wait as for any unusable route
-                awaitChange(r, Math.min(deadline, System.nanoTime() + config.checkFastInterval().toNanos()));
-                if (System.nanoTime() - deadline >= 0) {
-                    throw coordinationLost();
-                }
-                continue;
-            }
-            Connection physical;
-            boolean tracksSession = false;
-            FencingSocketFactory.CONNECTING.set(lease);
-            try {
-                physical = factory.open(servers[r.index()], config.connectTimeout().toMillis());
-                if (config.replaceIdleConnections()) {
-                    tracksSession = SessionTracking.enable(physical, config.connectTimeout().toMillis());
-                }
-            } catch (SQLException e) {
-                FailureKind kind = FailureKind.of(e);
-                onConnectionError(r.index(), e, kind, true);
-                if (kind == FailureKind.SERVER) {
-                    throw e;
-                }
-                lastError = e;
-                awaitChange(r, Math.min(deadline, System.nanoTime() + config.checkFastInterval().toNanos()));
-                continue;
-            } finally {
-                FencingSocketFactory.CONNECTING.remove();
-            }
-            boolean autoCommit;
-            try {
-                autoCommit = physical.getAutoCommit(); // local in Connector/J: the session's state
-            } catch (SQLException e) {
-                physical.abort(Runnable::run);
-                throw e;
-            }
-            TrackedConnection t = registry.register(this, r.index(), physical, autoCommit);
-            if (tracksSession) {
-                t.enableReplacement(factory);
-            }
-            Router.Route now = router.current();
-            if (now.usable() && now.index() == r.index() && now.epoch() == r.epoch() && !t.isEvicted() && !stopped
-                    && !lease.expired()) {
-                return t;
-            }
-            // A switch (or stop) began while this connection was being opened; it may have swept the registry before
-            // this connection was in it, so this connection must not be handed out.
-            registry.remove(t);
-            t.mark(new Eviction(name, servers[r.index()], "a switch began while it was opening", null, now.epoch()));
-            t.cutSocket();
-            t.abortPhysical();
-        }
+        return gate.connect(factory);
     }
 
     /** Opens one physical connection to a server within a time budget (the DataSource's credentials and properties). */
@@ -309,42 +254,9 @@ public final class GroupRuntime implements GroupAdmin {
         return (server, budget) -> connector.open(server, database, budget);
     }
 
-    private Router.Route awaitUsable(long deadline, SQLException lastError) throws SQLException {
-        Router.Route r;
-        try {
-            r = router.awaitUsable(deadline, () -> stopped);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new NoUsableServerException("stickyfail[" + name + "]: interrupted while waiting for a usable server", e);
-        }
-        if (r != null) {
-            return r;
-        }
-        if (stopped) {
-            throw new NoUsableServerException("stickyfail[" + name + "]: the group was stopped", null);
-        }
-        if (lease.expired()) {
-            throw coordinationLost();
-        }
-        String refused = decider.refusedWhy();
-        if (refused != null) {
-            throw new UntrustedDecisionException("stickyfail[" + name + "]: no server chosen: " + refused
-                    + ". Switch to the right server (JMX or admin switchTo), or delete the file to start fresh");
-        }
-        throw noUsableServer(lastError);
-    }
-
     /** A session to a server with the probe's credentials, every read bounded by {@code timeout}. */
     Connection openProbeSession(int server, Duration timeout) throws SQLException {
         return probeConnector.openForProbe(servers[server], config.probeUser(), config.probePassword(), timeout.toMillis());
-    }
-
-    /** {@code 08001}: the shared decision cannot be confirmed; names the store and how long. */
-    private SQLException coordinationLost() {
-        return new NoUsableServerException("stickyfail[" + name + "]: the shared decision could not be confirmed with "
-                + store.describe() + " for " + lease.sinceConfirmedMillis() + " ms (stickyfail.lease="
-                + Durations.format(config.lease()) + "); this instance routes nothing until it can"
-                + (decider.lastStoreError() == null ? "" : "; last error: " + decider.lastStoreError()), null);
     }
 
     /** Why a connection is evicted when the lease has run out. */
@@ -359,30 +271,26 @@ public final class GroupRuntime implements GroupAdmin {
         return lease;
     }
 
-    private void awaitChange(Router.Route seen, long until) throws SQLException {
-        try {
-            router.awaitChange(seen, until, () -> stopped);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new NoUsableServerException("stickyfail[" + name + "]: interrupted while waiting for a usable server", e);
-        }
+    Router router() {
+        return router;
     }
 
-    private SQLException noUsableServer(SQLException lastError) {
-        StringBuilder sb = new StringBuilder("stickyfail[").append(name).append("]: no usable server within stickyfail.failoverTimeout=")
-                .append(Durations.format(config.failoverTimeout())).append(": ");
-        for (int i = 0; i < servers.length; i++) {
-            if (i > 0) {
-                sb.append("; ");
-            }
-            sb.append(describeServer(i));
-        }
-        Decision d = decider.decision();
-        sb.append(d == null ? "; no decision yet" : "; decision: " + d.server() + " at epoch " + d.epoch());
-        if (lastError != null) {
-            sb.append("; last connection attempt: ").append(ServerMonitor.describe(lastError));
-        }
-        return new NoUsableServerException(sb.toString(), lastError);
+    /** The decision in force, or {@code null}. */
+    Decision currentDecision() {
+        Decider d = decider;
+        return d == null ? null : d.decision();
+    }
+
+    /** The decision store's last error while the decision is unconfirmed, or {@code null}. */
+    String lastStoreError() {
+        Decider d = decider;
+        return d == null ? null : d.lastStoreError();
+    }
+
+    /** The store, as its messages name it. */
+    String storeName() {
+        BoundedStore s = store;
+        return s == null ? "no store" : s.describe();
     }
 
     String describeServer(int i) {
