@@ -92,6 +92,8 @@ class SharedDecisionRuntimeTest {
                 assertThat(serverId(c)).isEqualTo(group.server(0).serverId());
             }
             GroupAdmin admin = ds.admin();
+            // the first connection needs only db0's answer; a switch needs the target up
+            await().atMost(Duration.ofSeconds(10)).until(() -> admin.servers().get(1).getState().equals("UP"));
             InJvmSharedStore.UNREACHABLE.add("shared-admin");
             // both servers are healthy: a retry behind the operator's back would find nothing to do, and say nothing
             assertThatThrownBy(() -> admin.switchTo(name(1))).isInstanceOf(IllegalStateException.class)
