@@ -121,11 +121,10 @@ final class ConnectionGate {
     }
 
     /** {@code 08001}: the shared decision cannot be confirmed; names the store and how long. */
-    SQLException coordinationLost() {
-        return new NoUsableServerException("stickyfail[" + name + "]: the shared decision could not be confirmed with "
-                + group.storeName() + " for " + group.lease().sinceConfirmedMillis() + " ms (stickyfail.lease="
-                + Durations.format(config.lease()) + "); this instance routes nothing until it can"
-                + (group.lastStoreError() == null ? "" : "; last error: " + group.lastStoreError()), null);
+    private SQLException coordinationLost() {
+        String err = group.lastStoreError();
+        return new NoUsableServerException("stickyfail[" + name + "]: " + group.leaseLostWhy()
+                + "; this instance routes nothing until it can" + (err == null ? "" : "; last error: " + err), null);
     }
 
     private void awaitChange(Router.Route seen, long until) throws SQLException {

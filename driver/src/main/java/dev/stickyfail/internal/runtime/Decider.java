@@ -329,7 +329,7 @@ final class Decider {
 
     /** Once the lease has run out: stop routing and fence every server (fail closed) until it is confirmed again. */
     private void checkLease() {
-        String why = keeper.justLost(config.lease().toMillis());
+        String why = keeper.justLost();
         if (why == null) {
             return;
         }
@@ -372,13 +372,14 @@ final class Decider {
             LOG.info("stickyfail[{}] switchTo({}): already the active server", name, servers[target]);
             return null;
         }
+        Decision before = decision;
         String notMade = switchTo(target, SwitchReason.ADMIN, "admin switchTo(" + servers[target] + ")", System.nanoTime());
         if (notMade != null) {
             // an operator's switch is not retried behind their back: the policy would keep a healthy server
             Decision now = decision;
             throw new IllegalStateException("stickyfail[" + name + "]: switchTo(" + servers[target] + ") was not made: "
-                    + notMade + "; the active server is still " + (now == null ? "none" : now.server() + " (epoch "
-                    + now.epoch() + ")") + ". Try again once the store answers");
+                    + notMade + "; the active server is " + (now == before ? "still " : "now ")
+                    + (now == null ? "none" : now.server() + " (epoch " + now.epoch() + ")"));
         }
         return null;
     }
@@ -454,7 +455,7 @@ final class Decider {
                     store.describe(), e.toString(), reason == SwitchReason.ADMIN ? "not switched" : "retrying");
             router.publish(routeFor(previous));
             scheduleRetry();
-            return "the store did not take it (" + e + ")";
+            return "the store did not take it (" + e + "). Try again once the store answers";
         }
         if (next.equals(winner)) {
             backoff = MIN_BACKOFF_NANOS;

@@ -259,11 +259,15 @@ public final class GroupRuntime implements GroupAdmin {
         return probeConnector.openForProbe(servers[server], config.probeUser(), config.probePassword(), timeout.toMillis());
     }
 
+    /** Why connections are evicted and nothing is routed while the lease has run out: one wording everywhere. */
+    String leaseLostWhy() {
+        return "the shared decision could not be confirmed with " + storeName() + " for " + lease.sinceConfirmedMillis()
+                + " ms (stickyfail.lease=" + Durations.format(config.lease()) + ")";
+    }
+
     /** Why a connection is evicted when the lease has run out. */
     Eviction leaseEviction(int server) {
-        return new Eviction(name, servers[server], "the shared decision could not be confirmed with " + store.describe()
-                + " for " + lease.sinceConfirmedMillis() + " ms (stickyfail.lease=" + Durations.format(config.lease())
-                + ")", null, epoch());
+        return new Eviction(name, servers[server], leaseLostWhy(), null, epoch());
     }
 
     /** The lease on a shared decision; {@link Lease#NONE} for the local store. */
@@ -431,7 +435,7 @@ public final class GroupRuntime implements GroupAdmin {
     @Override
     public dev.stickyfail.admin.CoordinationInfo coordination() {
         Lease l = lease;
-        String err = decider == null ? null : decider.lastStoreError();
+        String err = lastStoreError();
         return new dev.stickyfail.admin.CoordinationInfo(store == null ? "" : store.describe(), l.enabled(), !l.expired(),
                 l.enabled() ? l.remainingMillis() : Long.MAX_VALUE, l.enabled() ? l.sinceConfirmedMillis() : 0,
                 err == null ? "" : err);

@@ -115,14 +115,12 @@ final class LeaseKeeper {
     }
 
     /** Why the lease has just run out (reported once, until it is regained), or {@code null}. */
-    String justLost(long leaseMillis) {
+    String justLost() {
         if (lost || !lease.expired()) {
             return null;
         }
         lost = true;
-        return "the shared decision could not be confirmed with " + store.describe() + " for "
-                + lease.sinceConfirmedMillis() + " ms (stickyfail.lease=" + leaseMillis + "ms)"
-                + (lastStoreError == null ? "" : ": " + lastStoreError);
+        return group.leaseLostWhy() + (lastStoreError == null ? "" : ": " + lastStoreError);
     }
 
     /**
