@@ -129,7 +129,7 @@ record BenchmarkOptions(List<Fault> faults, List<Contender> contenders, int writ
         return value;
     }
 
-    private static int number(String name, String value) {
+    static int number(String name, String value) {
         try {
             int n = Integer.parseInt(value);
             if (n > 0 && n <= 100_000) {

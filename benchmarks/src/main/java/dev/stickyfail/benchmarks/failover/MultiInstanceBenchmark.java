@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -61,7 +62,7 @@ final class MultiInstanceBenchmark {
                     case "--lease" -> lease = BenchmarkOptions.duration(name, value);
                     case "--before" -> before = BenchmarkOptions.duration(name, value);
                     case "--after" -> after = BenchmarkOptions.duration(name, value);
-                    case "--repeat" -> repeat = repeat(value);
+                    case "--repeat" -> repeat = BenchmarkOptions.number(name, value);
                     case "--help", "-h" -> {
                         out.println(USAGE);
                         return 0;
@@ -111,7 +112,7 @@ final class MultiInstanceBenchmark {
     }
 
     private static String[] row(MultiInstanceScenario.Result r, String contender) {
-        Map<String, Long> failed = new java.util.TreeMap<>();
+        Map<String, Long> failed = new TreeMap<>();
         r.failuresByInstance().values().forEach(m -> m.forEach((state, n) -> failed.merge(state, n, Long::sum)));
         return new String[] {
                 r.fault().name().toLowerCase(Locale.ROOT).replace('_', '-'),
@@ -155,17 +156,5 @@ final class MultiInstanceBenchmark {
             result.add(name);
         }
         return result;
-    }
-
-    private static int repeat(String value) {
-        try {
-            int n = Integer.parseInt(value);
-            if (n >= 1 && n <= 100) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // explained below
-        }
-        throw new IllegalArgumentException("--repeat must be a whole number from 1 to 100, was '" + value + "'");
     }
 }
