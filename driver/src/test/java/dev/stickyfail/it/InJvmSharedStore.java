@@ -1,5 +1,6 @@
 package dev.stickyfail.it;
 
+import dev.stickyfail.store.Acknowledgements;
 import dev.stickyfail.store.Decision;
 import dev.stickyfail.store.DecisionStore;
 import dev.stickyfail.store.DecisionStoreFactory;
@@ -82,9 +83,10 @@ public final class InJvmSharedStore implements DecisionStore {
     }
 
     @Override
-    public boolean acknowledgedByAll(long epoch) throws SQLException {
+    public Acknowledgements acknowledgements(long epoch) throws SQLException {
         ref();
-        return OTHER_ACKS.getOrDefault(context.group(), Map.of()).values().stream().allMatch(e -> e >= epoch);
+        boolean all = OTHER_ACKS.getOrDefault(context.group(), Map.of()).values().stream().allMatch(e -> e >= epoch);
+        return new Acknowledgements(all, context.lease(), all ? java.util.List.of() : java.util.List.of("other"));
     }
 
     @Override

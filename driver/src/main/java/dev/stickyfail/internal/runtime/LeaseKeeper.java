@@ -134,7 +134,7 @@ final class LeaseKeeper {
         long start = System.nanoTime();
         while (!stopped.getAsBoolean()) {
             try {
-                if (store.acknowledgedByAll(epoch)) {
+                if (store.acknowledgements(epoch).complete()) {
                     LOG.debug("stickyfail[{}] epoch {} acknowledged by every instance after {} ms", name, epoch,
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                     return;
