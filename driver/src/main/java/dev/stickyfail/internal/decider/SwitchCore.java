@@ -413,7 +413,8 @@ public final class SwitchCore {
             String why = switch (to.reason()) {
                 case INITIAL -> "first decision: " + addresses[to.target()] + " is the first server up";
                 case FAILBACK -> "failback (stickyfail.failback=primary-up): " + addresses[to.target()] + " is up again";
-                case MARKED_DOWN -> addresses[current] + " marked " + views[current].state() + " (" + cause + ")";
+                case MARKED_DOWN -> cause.startsWith(addresses[current] + " marked ") ? cause
+                        : addresses[current] + " marked " + views[current].state() + " (" + cause + ")";
                 case MAINTENANCE -> addresses[current] + " is in maintenance";
                 default -> cause;
             };
