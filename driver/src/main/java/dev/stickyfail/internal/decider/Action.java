@@ -81,8 +81,12 @@ public sealed interface Action {
     record FenceAtServer(long id, int server, String why, boolean readOnly) implements Call {
     }
 
-    /** The server is about to become active: undo an earlier read-only fence. */
-    record ClearReadOnly(long id, int server) implements Call {
+    /**
+     * The server is about to become active at {@code epoch}: undo an earlier read-only fence, but only while the shared
+     * decision is still that epoch (checked under a lock on the server that the read-only fence takes too), so an
+     * instance applying an old decision late can never undo the fence of a newer one.
+     */
+    record ClearReadOnly(long id, int server, long epoch) implements Call {
     }
 
     /** Wait (bounded) until {@code to} has applied what it received from {@code from}. */

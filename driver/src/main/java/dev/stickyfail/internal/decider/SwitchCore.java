@@ -92,6 +92,8 @@ public final class SwitchCore {
     private boolean holdDownLogged;
     /** Servers that came up again while the core was busy and still need the fence at the server. */
     private final Deque<Integer> pendingServerFences = new ArrayDeque<>();
+    /** Servers a switch left since they were last active: only these are fenced again when seen up. */
+    private final java.util.Set<Integer> abandoned = new java.util.HashSet<>();
     private Route published = Route.NONE;
 
     public SwitchCore(CoreSettings settings, ServerAddress[] addresses, Decision local, long epochFloor,
@@ -151,22 +153,25 @@ public final class SwitchCore {
     /** When the driver must send a {@link Input.Tick} at the latest (nanoTime). */
     public long nextWakeAt() {
         long at = nextTick;
+        if (awaiting != 0) {
+            return at; // the answer wakes the core; what is due then is done then
+        }
         if (started && !storeStarted && op == null) {
             at = Math.min(at, startAt);
         }
-        if (retryScheduled) {
+        if (retryScheduled && op == null) {
             at = Math.min(at, retryAt);
         }
         if (s.leased() && storeStarted && !stopped) {
             if (!leaseLost) {
                 at = Math.min(at, leaseDeadline);
             }
-            if (op == null || op instanceof ApplyOp a && a.stage == Stage.BARRIER_WAIT) {
+            if (op == null) {
                 at = Math.min(at, nextConfirm);
             }
         }
-        if (op instanceof ApplyOp a && a.stage == Stage.BARRIER_WAIT) {
-            at = Math.min(at, a.nextPoll);
+        if (op instanceof ApplyOp a && a.awaitingPoll) {
+            at = Math.min(at, a.nextPoll); // a confirm that falls due meanwhile is made at the next poll
         }
         return at;
     }
@@ -177,6 +182,9 @@ public final class SwitchCore {
     public List<Action> step(Input in, long now) {
         this.now = now;
         out.clear();
+        if (now - nextTick >= 0) {
+            nextTick = now + TICK_NANOS;
+        }
         if (stopped) {
             if (in instanceof Input.AdminSwitch a) {
                 refuse(a.command(), "the group is stopped");
@@ -341,7 +349,7 @@ public final class SwitchCore {
         int i = h.server();
         if (h.to() == ServerState.UP) {
             out.add(new Action.ServerUp(i));
-            if (decision != null && i != indexOf(decision.server())) {
+            if (abandoned.contains(i)) {
                 pendingServerFences.add(i); // sessions that survived a partition: after the reconsideration below
             }
         }
@@ -830,6 +838,10 @@ public final class SwitchCore {
             holdDownLogged = false;
             decision = next;
             epochFloor = Math.max(epochFloor, next.epoch());
+            abandoned.remove(target);
+            if (previous != null && indexOf(previous.server()) != target) {
+                abandoned.add(indexOf(previous.server()));
+            }
             List<Integer> others = new ArrayList<>();
             for (int i = 0; i < addresses.length; i++) {
                 if (i != target) {
@@ -903,7 +915,7 @@ public final class SwitchCore {
                     }
                     case CLEAR_READ_ONLY -> {
                         stage = Stage.PUBLISH;
-                        call(new Action.ClearReadOnly(id(), target));
+                        call(new Action.ClearReadOnly(id(), target, next.epoch()));
                         return;
                     }
                     case PUBLISH -> {
@@ -1084,8 +1096,19 @@ public final class SwitchCore {
 
     private boolean mayFenceReturning(int server) {
         // only with a confirmed decision that leaves it: an instance that lost its lease may act on an old decision
-        return s.serverFence() && decision != null && server != indexOf(decision.server()) && leaseHeld()
-                && views[server].state().isUp();
+        return s.serverFence() && decision != null && abandoned.contains(server) && server != indexOf(decision.server())
+                && leaseHeld() && views[server].state().isUp();
+    }
+
+    /** The core's state, for diagnostics. */
+    @Override
+    public String toString() {
+        return "SwitchCore[" + s.group() + " decision=" + describe(decision) + " op=" + (op == null ? "none"
+                : op.getClass().getSimpleName() + (op instanceof ApplyOp a ? "/" + a.stage + (a.awaitingPoll ? "/poll@"
+                + a.nextPoll : "") : "")) + " awaiting=" + awaiting + " storeStarted=" + storeStarted + " lease="
+                + (leaseLost ? "lost" : "until " + leaseDeadline) + " nextConfirm=" + nextConfirm + " retry="
+                + (retryScheduled ? retryAt : "none") + " tick=" + nextTick + " now=" + now + " deferred=" + deferred.size()
+                + "]";
     }
 
     // ---------------------------------------------------------------- helpers

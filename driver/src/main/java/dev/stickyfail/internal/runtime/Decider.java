@@ -326,7 +326,7 @@ final class Decider {
         } else if (c instanceof Action.ClearReadOnly r) {
             String why;
             try {
-                why = serverFence.clearReadOnly(r.server());
+                why = serverFence.clearReadOnly(r.server(), () -> stillDecided(r.server(), r.epoch()));
             } catch (Throwable t) {
                 why = t.toString();
             }
@@ -340,6 +340,22 @@ final class Decider {
             return new Input.CaughtUp(c.id());
         }
         throw new IllegalStateException("unknown call " + c);
+    }
+
+    /** Whether the shared decision is still {@code epoch} on {@code server} (a fresh, linearizable read). */
+    private String stillDecided(int server, long epoch) {
+        if (!lease.enabled()) {
+            return null; // this instance alone decides
+        }
+        try {
+            Decision d = store.read();
+            if (d != null && d.epoch() == epoch && d.server().equals(servers[server].toString())) {
+                return null;
+            }
+            return "the shared decision moved on (" + (d == null ? "none" : d.server() + " at epoch " + d.epoch()) + ")";
+        } catch (java.sql.SQLException e) {
+            return "the shared decision cannot be read (" + e.getMessage() + ")";
+        }
     }
 
     private void emit(Object event) {

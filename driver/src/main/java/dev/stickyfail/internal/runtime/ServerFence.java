@@ -118,21 +118,45 @@ final class ServerFence {
         return new ServerFenceOutcome(answered, killed, remaining, madeReadOnly, detail);
     }
 
-    /** Makes {@code server} writable again after an earlier read-only fence; returns why not, or {@code null}. */
-    String clearReadOnly(int server) {
+    /**
+     * Makes {@code server} writable again after an earlier read-only fence, if {@code stillDecided} (asked while this
+     * instance holds the server's fence lock) says the decision that makes it active is still in force; returns why
+     * not, or {@code null}. The read-only fence takes the same lock, so of "clear for epoch e" and "fence for epoch
+     * e+1" whichever comes second sees the other: a late clear cannot undo a newer fence.
+     */
+    String clearReadOnly(int server, java.util.function.Supplier<String> stillDecided) {
         try {
-            setReadOnly(servers[server], false);
-            return null;
+            return setReadOnly(servers[server], false, stillDecided);
         } catch (SQLException | RuntimeException e) {
             return describe(e);
         }
     }
 
     private void setReadOnly(ServerAddress server, boolean on) throws SQLException {
+        String refused = setReadOnly(server, on, () -> null);
+        if (refused != null) {
+            throw new SQLException(refused);
+        }
+    }
+
+    private String setReadOnly(ServerAddress server, boolean on, java.util.function.Supplier<String> mayClear)
+            throws SQLException {
         if (fenceAccount == null) {
             throw new SQLException("no fence account (stickyfail.fenceUser, or a user in the URL)");
         }
+        long lockSeconds = Math.max(1, (waitTimeout.toMillis() + 999) / 1000);
         try (Connection c = fenceAccount.session(server, loginTimeout.toMillis()); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT GET_LOCK('stickyfail.fence', " + lockSeconds + ")")) {
+                if (!rs.next() || rs.getInt(1) != 1) {
+                    throw new SQLException("the server's fence lock was busy for " + lockSeconds + " s");
+                }
+            }
+            if (!on) {
+                String stale = mayClear.get();
+                if (stale != null) {
+                    return stale; // the lock goes with the session
+                }
+            }
             boolean mariadb;
             try (ResultSet rs = st.executeQuery("SELECT @@version")) {
                 mariadb = rs.next() && rs.getString(1).contains("MariaDB");
@@ -149,6 +173,7 @@ final class ServerFence {
                 st.execute("SET GLOBAL read_only = OFF");
             }
         }
+        return null;
     }
 
     private static List<Long> sessions(Connection c, String user, List<Long> among) throws SQLException {
