@@ -62,6 +62,10 @@ public record HazelcastSettings(Source source, Path file, String instanceName, b
         if (config != null) {
             source = Source.EMBEDDED_MEMBER;
             file = readableConfigFile(CONFIG, config);
+            if (HazelcastHandle.declaredCpMemberCount(file) > 0) {
+                // here, not at the first connection: a Spring application creates its store at start to find this
+                HazelcastEdition.current().requireMemberCp("the embedded member (" + CONFIG + "=" + config + ")");
+            }
         } else if (clientConfig != null) {
             source = Source.CLIENT;
             file = readableConfigFile(CLIENT_CONFIG, clientConfig);

@@ -62,6 +62,21 @@ class StickyFailAutoConfigurationTest {
                 });
     }
 
+    /** stickyfail-hazelcast is not on this module's class path, as in an application that forgot it. */
+    @Test
+    void aSharedStoreWhoseArtifactIsMissingStopsTheApplicationAtStartNamingTheArtifact() {
+        runner.withPropertyValues(URL, "stickyfail.store=hazelcast", "stickyfail.hazelcast.config=/etc/app/member.yaml")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    Throwable root = context.getStartupFailure();
+                    while (root.getCause() != null) {
+                        root = root.getCause();
+                    }
+                    assertThat(root).hasMessage("stickyfail.store=hazelcast needs the artifact dev.stickyfail:stickyfail-hazelcast"
+                            + " on the class path (beside stickyfail-spring-boot-starter), and it is not there");
+                });
+    }
+
     @Test
     void thePoolNameBecomesTheGroupAndAGroupNamesAnUnnamedPool() {
         runner.withPropertyValues(URL, "spring.datasource.name=orders").run(context -> {
