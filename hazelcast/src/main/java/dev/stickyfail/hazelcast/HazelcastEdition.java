@@ -36,7 +36,10 @@ final class HazelcastEdition {
         return version;
     }
 
-    /** Whether a member of this Hazelcast can run the CP Subsystem: Enterprise, or Community before 5.5. */
+    /**
+     * Whether a member of this Hazelcast can run the CP Subsystem: Enterprise, or Community before 5.5. A client of
+     * 5.5+ Community refuses CP calls too, whatever its cluster runs (measured with 5.5.0 against 5.4.0 members).
+     */
     boolean memberHasCp() {
         if (enterprise) {
             return true;
@@ -49,7 +52,7 @@ final class HazelcastEdition {
         return "Hazelcast " + version + (enterprise ? " Enterprise" : " Community");
     }
 
-    /** Fails when a member started here could not run the CP Subsystem. */
+    /** Fails when a member (or client) started here could not use the CP Subsystem. */
     void requireMemberCp(String what) throws SQLException {
         if (!memberHasCp()) {
             throw noCp(what);

@@ -100,6 +100,8 @@ abstract class HazelcastHandle {
                 synchronized (LOCK) {
                     Client c = CLIENTS.get(settings.file());
                     if (c == null) {
+                        HazelcastEdition.current().requireMemberCp("the Hazelcast client (" + HazelcastSettings.CLIENT_CONFIG
+                                + "=" + settings.file() + ")");
                         ClientConfig cc = loadClient(settings.file());
                         List<String> changed = MemberTuning.applyClient(cc, settings.tune());
                         LOG.info("{} hazelcast client: applying {}", log, changed);
@@ -386,6 +388,8 @@ abstract class HazelcastHandle {
                 throw HazelcastEdition.current().noCp(what);
             }
             if (count == null) {
+                // a client: one of Hazelcast 5.5+ Community refuses CP calls itself, whatever its cluster runs
+                HazelcastEdition.current().requireMemberCp(what + ", a client");
                 requireClusterCp(hz, settings, what, log);
             }
             checkCpMemberCount(count, settings, what, log);

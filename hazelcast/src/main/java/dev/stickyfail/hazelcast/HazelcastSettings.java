@@ -69,6 +69,8 @@ public record HazelcastSettings(Source source, Path file, String instanceName, b
         } else if (clientConfig != null) {
             source = Source.CLIENT;
             file = readableConfigFile(CLIENT_CONFIG, clientConfig);
+            // a client of Hazelcast 5.5+ Community refuses CP calls itself, whatever its cluster runs
+            HazelcastEdition.current().requireMemberCp("the Hazelcast client (" + CLIENT_CONFIG + "=" + clientConfig + ")");
         } else {
             source = Source.EXISTING_INSTANCE;
         }
