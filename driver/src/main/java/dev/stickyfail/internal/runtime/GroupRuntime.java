@@ -441,6 +441,11 @@ public final class GroupRuntime implements GroupAdmin {
                 err == null ? "" : err);
     }
 
+    @Override
+    public boolean routeUsable() {
+        return !stopped && router.current().usable() && !lease.expired();
+    }
+
     /** Whether the decision in force is durable (false after a failed state-file write, until a retry succeeds). */
     public boolean decisionPersisted() {
         DecisionJournal j = journal;
