@@ -312,8 +312,10 @@ abstract class HazelcastHandle {
     static void requireClusterCp(HazelcastInstance hz, HazelcastSettings settings, String what, String log)
             throws SQLException {
         try {
-            Calls.blocking(() -> hz.getCPSubsystem().<String>getAtomicReference(CP_CHECK).get(), settings.callTimeout(),
-                    "a CP read", log);
+            // not interrupted when it runs out: a Hazelcast call is left to finish (or fail) on its own thread
+            Calls.awaitWithoutCancel(java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> hz.getCPSubsystem().<String>getAtomicReference(CP_CHECK).get(), Calls.BLOCKING),
+                    settings.callTimeout(), "a CP read", log);
         } catch (SQLException e) {
             if (HazelcastEdition.isLicenceRefusal(e)) {
                 throw HazelcastSettings.problem("stickyfail.store=hazelcast: " + what + " refuses CP calls (\"CP subsystem is "
