@@ -5,6 +5,7 @@ import dev.stickyfail.store.DecisionStore;
 import dev.stickyfail.store.StoreContext;
 
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 
 /**
@@ -35,8 +36,24 @@ final class ClaimedStore implements DecisionStore {
         if (handle == null) {
             handle = HazelcastHandle.acquire(settings, log); // the same instance, counted once more
         }
-        claims.claim(handle.instance());
-        return d;
+        long deadline = System.nanoTime() + settings.startTimeout().toNanos();
+        while (true) {
+            try {
+                claims.claim(handle.instance());
+                return d;
+            } catch (SQLTransientConnectionException e) {
+                // a young CP group is slow to create objects; a conflict is not transient and ends this at once
+                if (System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     @Override

@@ -40,6 +40,8 @@ final class ServerClaims {
     private final AtomicBoolean refreshing = new AtomicBoolean();
     private volatile long lastRefresh;
     private volatile String lostTo;
+    private CompletableFuture<List<IAtomicReference<String>>> creating;
+    private HazelcastInstance creatingFor;
 
     ServerClaims(String group, List<String> servers, Duration lease, Duration callTimeout, String log) {
         this.group = group;
@@ -150,14 +152,22 @@ final class ServerClaims {
         }
     }
 
-    private List<IAtomicReference<String>> refs(HazelcastInstance hz) throws SQLException {
-        return Calls.blocking(() -> {
-            List<IAtomicReference<String>> refs = new ArrayList<>();
-            for (String s : servers) {
-                refs.add(hz.getCPSubsystem().getAtomicReference(name(s)));
-            }
-            return refs;
-        }, callTimeout, "the creation of the server claims", log);
+    /**
+     * The claims' CP proxies, created once per Hazelcast instance. Creating one commits to the METADATA group and may
+     * take a while in a young cluster: a creation that outlasts the call timeout goes on, and the next call awaits it.
+     */
+    private synchronized List<IAtomicReference<String>> refs(HazelcastInstance hz) throws SQLException {
+        if (creating == null || creatingFor != hz || (creating.isCompletedExceptionally())) {
+            creatingFor = hz;
+            creating = CompletableFuture.supplyAsync(() -> {
+                List<IAtomicReference<String>> refs = new ArrayList<>();
+                for (String s : servers) {
+                    refs.add(hz.getCPSubsystem().getAtomicReference(name(s)));
+                }
+                return refs;
+            }, Calls.BLOCKING);
+        }
+        return Calls.awaitWithoutCancel(creating, callTimeout, "the creation of the server claims", log);
     }
 
     private String encode(long counter) {

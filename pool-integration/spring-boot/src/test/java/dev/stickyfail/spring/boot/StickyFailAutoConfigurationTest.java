@@ -44,7 +44,8 @@ class StickyFailAutoConfigurationTest {
 
     @Test
     void aStickyfailUrlNeedsNoDriverClassNameAndGetsTheHikariIntegrationPropertiesAndOverride() {
-        runner.withPropertyValues(URL, "stickyfail.fall=2", "stickyfail.check-interval=250ms", "stickyfail.checkPassword=s3cret")
+        runner.withPropertyValues(URL, "stickyfail.fall=2", "stickyfail.check-interval=250ms", "stickyfail.checkPassword=s3cret",
+                        "stickyfail.failover-timeout=45s")
                 .run(context -> {
                     assertThat(context).hasNotFailed().hasSingleBean(StickyFailHikariPostProcessor.class)
                             .hasSingleBean(StickyFailProperties.class);
@@ -54,6 +55,7 @@ class StickyFailAutoConfigurationTest {
                     assertThat(pool.getDataSourceProperties()).containsEntry("stickyfail.fall", "2")
                             .containsEntry("stickyfail.checkInterval", "250ms")
                             .containsEntry("stickyfail.checkPassword", "s3cret")
+                            .containsEntry("stickyfail.failoverTimeout", "45s")
                             .doesNotContainKey("stickyfail.group");
                     assertThat(pool.getExceptionOverrideClassName()).isEqualTo(StickyFailExceptionOverride.class.getName());
                     assertThat(pool.getPoolName()).as("no name anywhere: the pool takes the group's default name")

@@ -33,7 +33,7 @@ public final class BillingService {
         boolean once = args[6].equals("once");
 
         String properties = "stickyfail.group=" + group + ";stickyfail.store=hazelcast;stickyfail.hazelcast.clientConfig="
-                + clientFile + ";stickyfail.lease=3s";
+                + clientFile + ";stickyfail.lease=3s;stickyfail.failoverTimeout=45s";
         if (once) {
             StickyFailDataSource ds = new StickyFailDataSource("jdbc:stickyfail:mysql://" + hosts + "/" + database);
             ds.setUser(user);
@@ -57,7 +57,7 @@ public final class BillingService {
         hc.setExceptionOverrideClassName(StickyFailExceptionOverride.class.getName());
         hc.setMaximumPoolSize(3);
         hc.setMinimumIdle(3);
-        hc.setConnectionTimeout(30_000);
+        hc.setConnectionTimeout(60_000);
         try (HikariDataSource pool = new HikariDataSource(hc)) {
             StickyFailHikari.register(pool);
             try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
