@@ -580,6 +580,11 @@ public final class GroupRuntime implements GroupAdmin {
         return route.index() < 0 ? "a switch is in progress (epoch " + route.epoch() + ")" : "";
     }
 
+    @Override
+    public boolean routeUsable() {
+        return !stopped && router.current().usable() && !lease.expired();
+    }
+
     /** Whether the decision in force is durable (false after a failed state-file write, until a retry succeeds). */
     public boolean decisionPersisted() {
         DecisionJournal j = journal;
