@@ -1,5 +1,6 @@
 package dev.stickyfail.hazelcast;
 
+import dev.stickyfail.store.Acknowledgements;
 import dev.stickyfail.store.Decision;
 import dev.stickyfail.store.DecisionStore;
 import dev.stickyfail.store.StoreContext;
@@ -85,8 +86,8 @@ final class ClaimedStore implements DecisionStore {
     }
 
     @Override
-    public boolean acknowledgedByAll(long epoch) throws SQLException {
-        return inner.acknowledgedByAll(epoch);
+    public Acknowledgements acknowledgements(long epoch) throws SQLException {
+        return inner.acknowledgements(epoch);
     }
 
     @Override
