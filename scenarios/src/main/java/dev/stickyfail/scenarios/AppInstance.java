@@ -1,4 +1,4 @@
-package dev.stickyfail.samples.multi;
+package dev.stickyfail.scenarios;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;

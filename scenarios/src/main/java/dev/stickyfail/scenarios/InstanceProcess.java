@@ -1,4 +1,4 @@
-package dev.stickyfail.samples.multi;
+package dev.stickyfail.scenarios;
 
 import java.io.BufferedReader;
 import java.io.IOException;

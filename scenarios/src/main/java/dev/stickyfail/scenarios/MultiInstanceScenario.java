@@ -1,4 +1,4 @@
-package dev.stickyfail.samples.multi;
+package dev.stickyfail.scenarios;
 
 import dev.stickyfail.testkit.FaultProxy;
 import dev.stickyfail.testkit.ServerGroup;

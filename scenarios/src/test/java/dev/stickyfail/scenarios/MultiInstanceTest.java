@@ -1,5 +1,6 @@
-package dev.stickyfail.samples.multi;
+package dev.stickyfail.scenarios;
 
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -7,6 +8,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * load. Each must end with every instance on the backup, no write on the old primary after the first write on the
  * backup (but writes in flight at the fault, reported 08007), and every write reported committed on the servers.
  */
+@Timeout(value = 15, unit = TimeUnit.MINUTES) // each run: up to 6 JVM starts, a fault, the audit
 class MultiInstanceTest {
 
     @TempDir

@@ -1,7 +1,7 @@
 package dev.stickyfail.benchmarks.failover;
 
-import dev.stickyfail.samples.multi.MultiInstanceScenario;
-import dev.stickyfail.samples.multi.MultiInstanceScenario.Fault;
+import dev.stickyfail.scenarios.MultiInstanceScenario;
+import dev.stickyfail.scenarios.MultiInstanceScenario.Fault;
 
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package dev.stickyfail.samples.multi;
 
+import dev.stickyfail.scenarios.MultiInstanceScenario;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
