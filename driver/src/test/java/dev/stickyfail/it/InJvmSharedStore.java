@@ -29,6 +29,8 @@ public final class InJvmSharedStore implements DecisionStore {
     static final Set<String> LOSES_ANSWERS = ConcurrentHashMap.newKeySet();
     /** Epoch acknowledged by each other (pretend) instance, by group. */
     static final Map<String, Map<String, Long>> OTHER_ACKS = new ConcurrentHashMap<>();
+    /** The other (pretend) instances' longest lease, by group, when longer than this instance's own. */
+    static final Map<String, Duration> OTHER_LEASE = new ConcurrentHashMap<>();
 
     private final StoreContext context;
 
@@ -53,6 +55,7 @@ public final class InJvmSharedStore implements DecisionStore {
         UNREACHABLE.remove(group);
         LOSES_ANSWERS.remove(group);
         OTHER_ACKS.remove(group);
+        OTHER_LEASE.remove(group);
     }
 
     private AtomicReference<Decision> ref() throws SQLException {
@@ -93,7 +96,9 @@ public final class InJvmSharedStore implements DecisionStore {
     public Acknowledgements acknowledgements(long epoch) throws SQLException {
         ref();
         boolean all = OTHER_ACKS.getOrDefault(context.group(), Map.of()).values().stream().allMatch(e -> e >= epoch);
-        return new Acknowledgements(all, context.lease(), all ? java.util.List.of() : java.util.List.of("other"));
+        Duration others = OTHER_LEASE.getOrDefault(context.group(), Duration.ZERO);
+        Duration longest = others.compareTo(context.lease()) > 0 ? others : context.lease();
+        return new Acknowledgements(all, longest, all ? java.util.List.of() : java.util.List.of("other"));
     }
 
     @Override

@@ -119,7 +119,7 @@ class SwitchReplicationTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> ds.admin().servers().get(1).getState().equals("UP"));
             long start = System.nanoTime();
             ds.admin().switchTo(group.server(1).hostAndPort());
-            assertThat((System.nanoTime() - start) / 1_000_000).as("held at most about the timeout, ms").isLessThan(5_000);
+            assertThat((System.nanoTime() - start) / 1_000_000).as("held at most about the timeout, ms").isLessThan(15_000);
             assertThat(catchUps).singleElement().satisfies(e -> assertThat(e.outcome()).isIn("TIMED_OUT"));
             assertThat(ds.admin().activeServer()).contains(group.server(1).hostAndPort());
         }
