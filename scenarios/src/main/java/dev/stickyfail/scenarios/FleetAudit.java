@@ -186,7 +186,7 @@ final class FleetAudit {
         }
         List<String> s = new ArrayList<>();
         for (long[] span : spans) {
-            s.add(TimeUnit.NANOSECONDS.toMillis(span[0] - moments.faultNanos) + ".."
+            s.add((span[0] == Long.MIN_VALUE ? "start" : TimeUnit.NANOSECONDS.toMillis(span[0] - moments.faultNanos)) + ".."
                     + (span[1] == Long.MAX_VALUE ? "end" : TimeUnit.NANOSECONDS.toMillis(span[1] - moments.faultNanos))
                     + " ms");
         }

@@ -60,10 +60,14 @@ record InstanceRecord(String name, Map<Long, AppInstance.Write> writes, List<Eve
         return Optional.ofNullable(left);
     }
 
-    /** The spans in which this instance did not hold its lease, {@code [lost, regained]} (open ones end at MAX). */
+    /**
+     * The spans in which this instance did not hold its lease, {@code [lost, regained]}: from its start until it first
+     * held one (the store starting), and every loss after (an open one ends at MAX). Without a shared store there are
+     * no lease events, and the whole run is such a span.
+     */
     List<long[]> leaseLost() {
         List<long[]> spans = new ArrayList<>();
-        Long lost = null;
+        Long lost = Long.MIN_VALUE;
         for (Event e : events) {
             if (e.kind().equals("lease")) {
                 boolean held = Boolean.parseBoolean(e.fields().get(0));

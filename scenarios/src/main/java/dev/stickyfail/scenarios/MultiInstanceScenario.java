@@ -289,31 +289,7 @@ public final class MultiInstanceScenario implements AutoCloseable {
     }
 
     private Path memberFile(int i, int[] hz, String clusterName) throws IOException {
-        StringBuilder members = new StringBuilder();
-        for (int port : hz) {
-            members.append("          - 127.0.0.1:").append(port).append('\n');
-        }
-        return Files.writeString(dir.resolve("member-" + i + ".yaml"), "hazelcast:\n"
-                + "  cluster-name: " + clusterName + "\n"
-                + "  network:\n"
-                + "    port:\n"
-                + "      auto-increment: false\n"
-                + "      port: " + hz[i] + "\n"
-                + "    interfaces:\n"
-                + "      enabled: true\n"
-                + "      interfaces:\n"
-                + "        - 127.0.0.1\n"
-                + "    join:\n"
-                + "      auto-detection:\n"
-                + "        enabled: false\n"
-                + "      multicast:\n"
-                + "        enabled: false\n"
-                + "      tcp-ip:\n"
-                + "        enabled: true\n"
-                + "        member-list:\n"
-                + members
-                + "  cp-subsystem:\n"
-                + "    cp-member-count: 3\n");
+        return Files.writeString(dir.resolve("member-" + i + ".yaml"), StandaloneCluster.memberYaml(clusterName, i, hz));
     }
 
     private long startAll() throws IOException {

@@ -30,37 +30,19 @@ final class StandaloneCluster implements AutoCloseable {
     /** Starts the three members and returns once each says its CP Subsystem is ready. */
     static StandaloneCluster start(Path dir, String clusterName) throws IOException {
         int[] ports = {FaultProxy.freePort(), FaultProxy.freePort(), FaultProxy.freePort()};
-        String memberList = "          - 127.0.0.1:" + ports[0] + "\n          - 127.0.0.1:" + ports[1]
-                + "\n          - 127.0.0.1:" + ports[2] + "\n";
+        StringBuilder members = new StringBuilder();
+        for (int port : ports) {
+            members.append("      - 127.0.0.1:").append(port).append('\n');
+        }
         Path client = Files.writeString(dir.resolve("client.yaml"), "hazelcast-client:\n"
                 + "  cluster-name: " + clusterName + "\n"
                 + "  network:\n"
                 + "    cluster-members:\n"
-                + memberList.replace("          -", "      -"));
+                + members);
         StandaloneCluster cluster = new StandaloneCluster(client);
         try {
             for (int i = 0; i < 3; i++) {
-                Path file = Files.writeString(dir.resolve("standalone-" + i + ".yaml"), "hazelcast:\n"
-                        + "  cluster-name: " + clusterName + "\n"
-                        + "  network:\n"
-                        + "    port:\n"
-                        + "      auto-increment: false\n"
-                        + "      port: " + ports[i] + "\n"
-                        + "    interfaces:\n"
-                        + "      enabled: true\n"
-                        + "      interfaces:\n"
-                        + "        - 127.0.0.1\n"
-                        + "    join:\n"
-                        + "      auto-detection:\n"
-                        + "        enabled: false\n"
-                        + "      multicast:\n"
-                        + "        enabled: false\n"
-                        + "      tcp-ip:\n"
-                        + "        enabled: true\n"
-                        + "        member-list:\n"
-                        + memberList
-                        + "  cp-subsystem:\n"
-                        + "    cp-member-count: 3\n");
+                Path file = Files.writeString(dir.resolve("standalone-" + i + ".yaml"), memberYaml(clusterName, i, ports));
                 Path log = dir.resolve("standalone-" + i + ".log");
                 cluster.logs.add(log);
                 cluster.members.add(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -81,6 +63,35 @@ final class StandaloneCluster implements AutoCloseable {
             cluster.close();
             throw e;
         }
+    }
+
+    /** A member file on 127.0.0.1: member {@code i} of {@code ports}, TCP join, {@code cp-member-count: 3}. */
+    static String memberYaml(String clusterName, int i, int[] ports) {
+        StringBuilder members = new StringBuilder();
+        for (int port : ports) {
+            members.append("          - 127.0.0.1:").append(port).append('\n');
+        }
+        return "hazelcast:\n"
+                + "  cluster-name: " + clusterName + "\n"
+                + "  network:\n"
+                + "    port:\n"
+                + "      auto-increment: false\n"
+                + "      port: " + ports[i] + "\n"
+                + "    interfaces:\n"
+                + "      enabled: true\n"
+                + "      interfaces:\n"
+                + "        - 127.0.0.1\n"
+                + "    join:\n"
+                + "      auto-detection:\n"
+                + "        enabled: false\n"
+                + "      multicast:\n"
+                + "        enabled: false\n"
+                + "      tcp-ip:\n"
+                + "        enabled: true\n"
+                + "        member-list:\n"
+                + members
+                + "  cp-subsystem:\n"
+                + "    cp-member-count: 3\n";
     }
 
     private boolean ready() {
