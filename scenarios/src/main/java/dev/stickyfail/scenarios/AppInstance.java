@@ -39,7 +39,7 @@ import java.util.concurrent.locks.LockSupport;
  * Driven through standard input; answers one line per command on standard output:
  * <ul>
  *   <li>{@code switchTo host:port}: an operator's switch;</li>
- *   <li>{@code status}: the decision, the lease, the writes that committed;</li>
+ *   <li>{@code status}: the decision (and the instance that made it), the lease, the writes that committed;</li>
  *   <li>{@code hold} / {@code release}: a transaction that inserts a row and stays open until released;</li>
  *   <li>{@code lockwait <sql>} / {@code lockresult}: one autocommit statement on a connection of the pool, run in the
  *       background (it may wait for a lock), and what its caller was told;</li>
@@ -149,6 +149,7 @@ public final class AppInstance {
                         + " epoch=" + (admin == null ? 0 : admin.epoch())
                         + " lease=" + (admin != null && admin.coordination().leaseHeld())
                         + " route=" + (admin != null && admin.routeUsable())
+                        + " decidedBy=" + (admin == null ? "" : admin.decision().map(d -> d.decidedBy()).orElse(""))
                         + " ok=" + ok.get()
                         + " store=[" + (admin == null ? "" : admin.coordination().store()) + "]");
             } else if (line.equals("hold")) {

@@ -30,7 +30,8 @@ import java.util.function.BooleanSupplier;
  * afterwards are checked against what every write's caller was told and when it sent it ({@link FleetAudit}).
  *
  * <p>Roles: instance 0 is the operator's (it calls {@code switchTo}), instance 1 runs the statement that waits for a
- * lock, and the last instance is the one cut off, paused or lost with the primary's host.
+ * lock, the last instance is the one cut off or paused, and the one that made the decision in force is lost with the
+ * primary's host.
  */
 public final class MultiInstanceScenario implements AutoCloseable {
 
@@ -56,9 +57,11 @@ public final class MultiInstanceScenario implements AutoCloseable {
          */
         ROLLING,
         /**
-         * One host lost: the primary and the last instance are killed together. The others must write on the backup
-         * once the lost instance's lease has run out, without waiting for the primary to return (it returns only
-         * after they do).
+         * One host lost: the primary and the instance that made the decision in force (the last one if none can be
+         * told) are killed together. The others must write on the backup once the lost instance's lease has run out,
+         * without waiting for the primary to return (it returns only after they do). Losing the decider is the hard
+         * case: the others follow its decision, and a follower holds a decision another instance made for a
+         * hold-down before it proposes to leave it.
          */
         ONE_HOST_LOST,
         /**
@@ -341,7 +344,7 @@ public final class MultiInstanceScenario implements AutoCloseable {
     public Result run(Fault fault, Duration before, Duration after) throws Exception {
         String backup = server(1);
         int paused = fault == Fault.PAUSE_ONE ? last() : -1;
-        int lost = fault == Fault.ONE_HOST_LOST ? last() : -1;
+        int lost = fault == Fault.ONE_HOST_LOST ? decider() : -1;
         FleetAudit.Moments moments = new FleetAudit.Moments();
         pace(before);
         Connection lockHolder = null;
@@ -456,6 +459,17 @@ public final class MultiInstanceScenario implements AutoCloseable {
         FleetAudit audit = new FleetAudit(group, TABLE, server(0), records, fault, options, moments, paused, lost);
         return audit.result(finalStatus, List.copyOf(restartMillis), healthy, lockOutcome, lockCommittedOnOld(fault),
                 heldOutcome);
+    }
+
+    /** The instance that made the decision in force (its pid is in its instance id), or the last one. */
+    private int decider() {
+        String decidedBy = status(instances.get(0)).replaceAll(".* decidedBy=(\\S*).*", "$1");
+        for (int i = 0; i < instances.size(); i++) {
+            if (decidedBy.contains("/" + instances.get(i).pid() + "/")) {
+                return i;
+            }
+        }
+        return last();
     }
 
     /** A root session on db0 holds the lock row's lock; returns once instance 1's UPDATE waits for it there. */

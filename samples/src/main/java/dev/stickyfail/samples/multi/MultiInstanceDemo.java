@@ -78,7 +78,7 @@ public final class MultiInstanceDemo {
             case CUT_ONE -> "one instance alone loses its network path to the primary (the others still reach it)";
             case PAUSE_ONE -> "one instance is paused (SIGSTOP) with a transaction open while another switches everybody "
                     + "away from a primary that stays up, for longer than the lease, then resumed";
-            case ONE_HOST_LOST -> "the primary and one instance are killed together (one host lost)";
+            case ONE_HOST_LOST -> "the primary and the instance that made the decision in force are killed together (one host lost)";
             case LOCK_WAIT -> "an UPDATE waits on the primary for a row lock while another instance switches everybody";
             case RESTART_ONE -> "the primary is killed; once it is back, one instance is restarted";
             case RESTART_ALL -> "the primary is killed; once it is back, all three instances restart from their state files";
