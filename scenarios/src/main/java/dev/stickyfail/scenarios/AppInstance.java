@@ -102,11 +102,7 @@ public final class AppInstance {
                     String outcome;
                     try (Connection c = pool.getConnection()) {
                         c.setAutoCommit(false);
-                        try (PreparedStatement ps = c.prepareStatement(insert)) {
-                            ps.setString(1, name);
-                            ps.setLong(2, s);
-                            ps.executeUpdate();
-                        }
+                        insertRow(c, insert, name, s);
                         c.commit();
                         outcome = "OK";
                         ok.incrementAndGet();
@@ -215,6 +211,15 @@ public final class AppInstance {
         System.exit(0);
     }
 
+    /** One write's row: the server that ran it, when, and which instance's write it is. */
+    static void insertRow(Connection c, String insert, String name, long seq) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(insert)) {
+            ps.setString(1, name);
+            ps.setLong(2, seq);
+            ps.executeUpdate();
+        }
+    }
+
     /**
      * The SQLState, or {@code pool-timeout} for HikariCP's own {@code connectionTimeout} (60 s here), which carries no
      * SQLState when nothing failed underneath: the pool gave up waiting, e.g. for a restarted instance's first
@@ -239,11 +244,7 @@ public final class AppInstance {
             Thread t = new Thread(() -> {
                 try (Connection c = pool.getConnection()) {
                     c.setAutoCommit(false);
-                    try (PreparedStatement ps = c.prepareStatement(insert)) {
-                        ps.setString(1, name);
-                        ps.setLong(2, seq);
-                        ps.executeUpdate();
-                    }
+                    insertRow(c, insert, name, seq);
                     inserted.countDown();
                     release.await();
                     c.commit();
