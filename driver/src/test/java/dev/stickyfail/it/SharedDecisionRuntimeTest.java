@@ -8,7 +8,6 @@ import dev.stickyfail.event.LeaseEvent;
 import dev.stickyfail.event.StickyFailListener;
 import dev.stickyfail.event.SwitchEvent;
 import dev.stickyfail.event.SwitchReason;
-import dev.stickyfail.store.Decision;
 import dev.stickyfail.testkit.MariaDbGroupTest;
 import dev.stickyfail.testkit.ServerGroup;
 import org.junit.jupiter.api.AfterEach;
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,9 +66,8 @@ class SharedDecisionRuntimeTest {
                 }
             });
             // another instance, which alone cannot reach db0, switches everybody to db1 (health is local, the switch shared)
-            Decision current = InJvmSharedStore.DECISIONS.get("shared-remote").get();
-            InJvmSharedStore.DECISIONS.get("shared-remote").set(new Decision(name(1), current.epoch() + 1, "other/1/ab",
-                    Instant.now(), "db0 marked DOWN on another instance"));
+            InJvmSharedStore.switchAsAnotherInstance("shared-remote", name(1), "other/1/ab",
+                    "db0 marked DOWN on another instance");
             await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(name(1)));
             assertThat(switches).singleElement().satisfies(e -> {
                 assertThat(e.kind()).isEqualTo(SwitchReason.REMOTE);
