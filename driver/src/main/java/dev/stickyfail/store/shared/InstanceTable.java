@@ -59,6 +59,14 @@ final class InstanceTable {
         this.entries = entries;
     }
 
+    /**
+     * Whether {@code text} is a table as an earlier stickyfail wrote it ({@code stickyfail-instances/1}: no leases, no
+     * incarnation): replaced like a missing table, membership unknown, rather than refused as foreign.
+     */
+    static boolean isEarlierFormat(String text) {
+        return text.equals("stickyfail-instances/1") || text.startsWith("stickyfail-instances/1\n");
+    }
+
     /** A new, empty, unsettled table. */
     static InstanceTable create(String incarnation) {
         return new InstanceTable(incarnation, false, new TreeMap<>());

@@ -346,9 +346,10 @@ public final class SharedDecisionStore implements DecisionStore {
         String h = historyOfEpoch.get(epoch);
         String raw = instances.get();
         long now = now();
-        if (raw == null) {
+        if (raw == null || InstanceTable.isEarlierFormat(raw)) {
             return new Acknowledgements(false, Duration.ofMillis(Math.max(leaseMillis, rememberedLeaseMillis)),
-                    List.of("membership unknown: the instance table is missing (lost with the CP state?)"));
+                    List.of("membership unknown: the instance table is missing (lost with the CP state?) or was written "
+                            + "by an earlier stickyfail version"));
         }
         InstanceTable t = decodeTable(raw);
         noteTable(t, now);
@@ -607,7 +608,7 @@ public final class SharedDecisionStore implements DecisionStore {
         for (int round = 0; round < MAX_ROUNDS; round++) {
             String raw = instances.get();
             now = now();
-            t = raw == null ? null : decodeTable(raw);
+            t = raw == null || InstanceTable.isEarlierFormat(raw) ? null : decodeTable(raw);
             InstanceTable.Entry mine = null;
             boolean settle = false;
             if (t != null) {

@@ -445,6 +445,19 @@ class SharedDecisionStoreTest {
     }
 
     @Test
+    void aTableAsAnEarlierVersionWroteItIsReplacedAndMembershipIsUnknown() throws Exception {
+        SharedDecisionStore a = store("a");
+        started(a, null);
+        Decision one = a.propose(0, decision(1, 0, "a"));
+        a.acknowledge(1);
+        instances.overwrite("stickyfail-instances/1\nb 0 123");
+        assertThat(a.acknowledgements(1).complete()).isFalse();
+        assertThat(a.read()).isEqualTo(one);
+        assertThat(table().get("a")).isNotNull();
+        assertThat(a.acknowledgements(1).waitingFor().get(0)).contains("membership unknown");
+    }
+
+    @Test
     void foreignTextInTheDecisionRegisterFailsClosed() throws Exception {
         SharedDecisionStore a = store("a");
         started(a, null);
