@@ -68,10 +68,10 @@ class MinorityPartitionTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> hz.getCluster().getMembers().size() == 3);
             long expelled = (System.nanoTime() - t0) / 1_000_000;
             // three members present, as many as cp-member-count: this side must still not decide
-            await().during(Duration.ofSeconds(15)).atMost(Duration.ofSeconds(25)).pollInterval(Duration.ofMillis(500))
+            await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
                     .until(() -> !answers(hz) && !reads(a));
             Report.line("five members, cp-member-count 3, the two other CP members cut off (frozen): expelled after "
-                    + expelled + " ms; this side of three members formed no CP Subsystem of its own for the 15 s watched");
+                    + expelled + " ms; this side of three members formed no CP Subsystem of its own for the 10 s watched");
 
             // the missing CP members restart at their addresses: proven dead; the CP Subsystem is reset, and the census
             // seeds the decision above what the instance had

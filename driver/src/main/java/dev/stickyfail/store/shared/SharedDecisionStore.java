@@ -60,8 +60,8 @@ import java.util.random.RandomGenerator;
  *       instance table is reported ({@code 08001}) and never overwritten.</li>
  * </ul>
  *
- * <p>Not thread-safe beyond what the SPI needs: the group calls it from one thread at a time ({@link #close()} may
- * come from another).
+ * <p>The group calls it from one thread at a time; its methods are synchronized all the same, except {@link #close()},
+ * which may come from another thread while a call is stuck in a register operation.
  */
 public final class SharedDecisionStore implements DecisionStore {
 
@@ -222,8 +222,7 @@ public final class SharedDecisionStore implements DecisionStore {
         if (decisions.compareAndSet(currentRaw, mine)) {
             LOG.info("{} raised the shared decision from epoch {} to this instance's state file: epoch {} on {}", log,
                     shared.epoch(), local.epoch(), local.server());
-            noteWritten(local, mine);
-            return local;
+            return won(local, mine);
         }
         return sync();
     }
@@ -493,10 +492,6 @@ public final class SharedDecisionStore implements DecisionStore {
         remember(stamped);
         hints.decisionChanged(stamped.epoch());
         return stamped;
-    }
-
-    private void noteWritten(Decision d, String encoded) {
-        won(d, encoded);
     }
 
     private void remember(Decision d) {
