@@ -40,6 +40,8 @@ public final class TrackedConnection {
     private static final VarHandle EVICTION;
     private static final int SERVER_STATUS_IN_TRANS = 1;
     private static final int SERVER_STATUS_AUTOCOMMIT = 2;
+    /** What {@code setAutoCommit(true)} sends, as {@link CommitRisk} judges it. */
+    private static final String SET_AUTOCOMMIT = "SET autocommit=1";
 
     static {
         try {
@@ -279,9 +281,9 @@ public final class TrackedConnection {
         if (status >= 0) {
             autocommitNow = (status & SERVER_STATUS_AUTOCOMMIT) != 0;
             inTransaction = (status & SERVER_STATUS_IN_TRANS) != 0;
-        } else {
+        } else { // flags not known: with autocommit off, a transaction may be open
             autocommitNow = autoCommit;
-            inTransaction = false;
+            inTransaction = !autoCommit;
         }
         if (CommitRisk.mayHaveCommitted(sql, autocommitNow, inTransaction)) {
             return unknownOutcome(error, describe(sql, autocommitNow));
@@ -290,11 +292,27 @@ public final class TrackedConnection {
     }
 
     /**
+     * As {@link #translateExecution}, for {@code setAutoCommit(true)}: it commits the transaction open before it
+     * ({@code 08007} when that was so and its outcome is unknown); with none open it commits nothing.
+     *
+     * @param status {@link #sessionStatus()} read before the call
+     */
+    public SQLException translateSetAutoCommitTrue(SQLException error, int status) {
+        return translateExecution(error, SET_AUTOCOMMIT, status);
+    }
+
+    /**
      * As {@link #translateExecution}, for a batch: in autocommit mode every statement of it commits on its own; in a
      * transaction only one that commits implicitly ({@code commitsImplicitly}) can.
      */
     public SQLException translateBatch(SQLException error, boolean commitsImplicitly, int status) {
-        return translateExecution(error, commitsImplicitly ? "COMMIT /* batch */" : "INSERT /* batch */", status);
+        SQLException translated = translateExecution(error, commitsImplicitly ? "COMMIT /* batch */" : "INSERT /* batch */",
+                status);
+        if (translated != error && error instanceof java.sql.BatchUpdateException) {
+            // our exception cannot also be a BatchUpdateException: its update counts stay reachable as the next one
+            translated.setNextException(error);
+        }
+        return translated;
     }
 
     /** Whether {@code sql} commits an open transaction (DDL, {@code COMMIT}, {@code BEGIN}, a {@code CALL}...). */
@@ -303,6 +321,9 @@ public final class TrackedConnection {
     }
 
     private static String describe(String sql, boolean autocommit) {
+        if (SET_AUTOCOMMIT.equals(sql)) {
+            return "setAutoCommit(true), which commits the open transaction,";
+        }
         String kind = sql == null || sql.endsWith("/* batch */") ? "a batch" : "a " + CommitRisk.firstKeyword(sql) + " statement";
         return kind + (autocommit ? " in autocommit mode" : " that commits implicitly");
     }
