@@ -61,6 +61,8 @@ public final class TrackedConnection {
     /** The group's lease on a shared decision ({@link Lease#NONE} for the local store). */
     private final Lease lease;
     private volatile Eviction eviction;
+    /** {@code System.nanoTime()} when it was registered. */
+    private final long openedAt = System.nanoTime();
     private volatile Cleaner.Cleanable cleanable;
     /** As set through {@code Connection.setAutoCommit}; used only when the server's own flags are not available. */
     private volatile boolean autoCommit;
@@ -201,6 +203,10 @@ public final class TrackedConnection {
         return serverIndex;
     }
 
+    long openedAt() {
+        return openedAt;
+    }
+
     public String group() {
         return runtime.name();
     }
@@ -244,9 +250,17 @@ public final class TrackedConnection {
         }
         FailureKind kind = FailureKind.of(error);
         if (kind != FailureKind.SERVER) {
-            runtime.onConnectionError(serverIndex, error, kind, false);
+            connectionError(error, kind);
         }
         return error;
+    }
+
+    /** A communication error on this connection: a failed probe for the server, and maybe a server gone. */
+    private void connectionError(SQLException error, FailureKind kind) {
+        if (LostConnections.lost(error)) {
+            runtime.registry().lost().check(runtime, serverIndex);
+        }
+        runtime.onConnectionError(serverIndex, error, kind, false);
     }
 
     /** As {@link #translate}, for an error thrown by {@code commit()}: a broken connection means an unknown outcome. */
@@ -341,7 +355,7 @@ public final class TrackedConnection {
         if (kind == FailureKind.SERVER) {
             return error;
         }
-        runtime.onConnectionError(serverIndex, error, kind, false);
+        connectionError(error, kind);
         return new CommitOutcomeUnknownException("stickyfail[" + runtime.name() + "]: connection to " + server()
                 + " broke while " + inFlight + " was in flight (" + error.getMessage() + "); its outcome is unknown",
                 server().toString(), runtime.activeServerName(), runtime.epoch(), error);
