@@ -248,11 +248,38 @@ public final class TrackedConnection {
         if (lease.expired()) { // the socket refused to write: not a failure of the server
             return leaseExpired().toException(error);
         }
-        FailureKind kind = FailureKind.of(error);
+        FailureKind kind = kind(error);
         if (kind != FailureKind.SERVER) {
             connectionError(error, kind);
+            if (FailureKind.of(error) == FailureKind.SERVER) {
+                return brokenMeanwhile(error);
+            }
         }
         return error;
+    }
+
+    /**
+     * What an error says about the connection. Connector/J closes a connection that broke, and may then report only
+     * what that did to the call (a batch: "No operations allowed after statement closed", {@code S1009}), hiding the
+     * communication error: a connection found closed after the call failed broke during it.
+     */
+    private FailureKind kind(SQLException error) {
+        FailureKind kind = FailureKind.of(error);
+        return kind == FailureKind.SERVER && physicalClosed() ? FailureKind.COMMUNICATION : kind;
+    }
+
+    private boolean physicalClosed() {
+        try {
+            return physical.isClosed();
+        } catch (SQLException | RuntimeException e) {
+            return true;
+        }
+    }
+
+    /** {@code 08S01} for an error Connector/J reported, with another SQLState, after the connection broke. */
+    private SQLException brokenMeanwhile(SQLException error) {
+        return new java.sql.SQLRecoverableException("stickyfail[" + runtime.name() + "]: connection to " + server()
+                + " broke during the call; Connector/J closed it and reported: " + error.getMessage(), "08S01", error);
     }
 
     /** A communication error on this connection: a failed probe for the server, and maybe a server gone. */
@@ -284,7 +311,7 @@ public final class TrackedConnection {
      * @param status {@link #sessionStatus()} read before the statement ran
      */
     public SQLException translateExecution(SQLException error, String sql, int status) {
-        if (eviction == null && FailureKind.of(error) == FailureKind.SERVER) {
+        if (eviction == null && kind(error) == FailureKind.SERVER) {
             return error; // the server answered: it did not commit this
         }
         if (eviction == null && lease.expired()) {
@@ -351,7 +378,7 @@ public final class TrackedConnection {
             spoiled = true;
             return e.toUnknownOutcomeException(error, inFlight);
         }
-        FailureKind kind = FailureKind.of(error);
+        FailureKind kind = kind(error);
         if (kind == FailureKind.SERVER) {
             return error;
         }
