@@ -3,6 +3,7 @@ package dev.stickyfail.it;
 import dev.stickyfail.EvictedConnectionException;
 import dev.stickyfail.StickyFailDataSource;
 import dev.stickyfail.admin.GroupAdmin;
+import dev.stickyfail.internal.jdbc.RuleTable;
 import dev.stickyfail.internal.jdbc.StickyResultSet;
 import dev.stickyfail.internal.jdbc.StickyStatement;
 import dev.stickyfail.testkit.MariaDbGroupTest;
@@ -11,12 +12,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -26,10 +24,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
 
 import static dev.stickyfail.it.Fixtures.serverId;
@@ -63,7 +59,7 @@ class WrapperRulesOnServersTest {
         try (Connection c = group.adminConnection(0); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS rules_t (id INT PRIMARY KEY, v INT)");
         }
-        Map<String, String> rules = rules();
+        Map<String, String> rules = RuleTable.rules();
         try (StickyFailDataSource ds = Fixtures.dataSource(group, group.hostList(), "rules-execute",
                 "stickyfail.replaceIdleConnections=false")) {
             GroupAdmin admin = ds.admin();
@@ -83,21 +79,21 @@ class WrapperRulesOnServersTest {
                 Class<?> iface = target == st ? Statement.class : target == ps ? PreparedStatement.class
                         : CallableStatement.class;
                 for (Method m : iface.getMethods()) {
-                    String rule = rules.get(key(m));
+                    String rule = rules.get(RuleTable.key(m));
                     if (Modifier.isStatic(m.getModifiers()) || rule == null
                             || !(rule.startsWith("execute(") || rule.startsWith("query(") || rule.equals("batch"))) {
                         continue;
                     }
                     try {
                         m.invoke(target, arguments(m));
-                        wrong.add(iface.getSimpleName() + "." + key(m) + " ran");
+                        wrong.add(iface.getSimpleName() + "." + RuleTable.key(m) + " ran");
                     } catch (InvocationTargetException e) {
                         if (!(e.getCause() instanceof EvictedConnectionException ev) || !"08S01".equals(ev.getSQLState())
                                 || ev.getCause() != null) { // a cause: it was sent and failed, not refused before
-                            wrong.add(iface.getSimpleName() + "." + key(m) + " threw " + e.getCause());
+                            wrong.add(iface.getSimpleName() + "." + RuleTable.key(m) + " threw " + e.getCause());
                         }
                     }
-                    checked.add(iface.getSimpleName() + "." + key(m));
+                    checked.add(iface.getSimpleName() + "." + RuleTable.key(m));
                 }
             }
             assertThat(wrong).isEmpty();
@@ -236,31 +232,5 @@ class WrapperRulesOnServersTest {
             }
         }
         return args;
-    }
-
-    private static Map<String, String> rules() throws IOException {
-        Map<String, String> rules = new HashMap<>();
-        String section = null;
-        for (String line : Files.readAllLines(Path.of("src/main/jdbc-wrappers/rules.txt"))) {
-            String s = line.strip();
-            if (s.isEmpty() || s.startsWith("#")) {
-                continue;
-            }
-            if (s.startsWith("[")) {
-                section = s.substring(1, s.length() - 1);
-                continue;
-            }
-            String[] parts = s.split("\\s+");
-            rules.put(section + "." + parts[0], parts[1]);
-        }
-        return rules;
-    }
-
-    private static String key(Method m) {
-        StringJoiner p = new StringJoiner(",", m.getName() + "(", ")");
-        for (Class<?> t : m.getParameterTypes()) {
-            p.add(t.getSimpleName());
-        }
-        return m.getDeclaringClass().getSimpleName() + "." + p;
     }
 }

@@ -63,6 +63,8 @@ public final class TrackedConnection {
     private volatile Eviction eviction;
     /** {@code System.nanoTime()} when it was registered. */
     private final long openedAt = System.nanoTime();
+    /** Closed or discarded on purpose: an error about a closed connection is then the caller's, not the server's. */
+    private volatile boolean released;
     private volatile Cleaner.Cleanable cleanable;
     /** As set through {@code Connection.setAutoCommit}; used only when the server's own flags are not available. */
     private volatile boolean autoCommit;
@@ -265,7 +267,7 @@ public final class TrackedConnection {
      */
     private FailureKind kind(SQLException error) {
         FailureKind kind = FailureKind.of(error);
-        return kind == FailureKind.SERVER && physicalClosed() ? FailureKind.COMMUNICATION : kind;
+        return kind == FailureKind.SERVER && !released && physicalClosed() ? FailureKind.COMMUNICATION : kind;
     }
 
     private boolean physicalClosed() {
@@ -313,6 +315,9 @@ public final class TrackedConnection {
     public SQLException translateExecution(SQLException error, String sql, int status) {
         if (eviction == null && kind(error) == FailureKind.SERVER) {
             return error; // the server answered: it did not commit this
+        }
+        if (neverRead(error)) {
+            return translate(error);
         }
         if (eviction == null && lease.expired()) {
             leaseExpired();
@@ -369,7 +374,18 @@ public final class TrackedConnection {
         return kind + (autocommit ? " in autocommit mode" : " that commits implicitly");
     }
 
+    /**
+     * The connection was reset and its server refuses new connections: the server's process was gone, or going, with
+     * the request unread, so nothing of it ran ({@code 08S01}, not an unknown outcome). See {@link LostConnections}.
+     */
+    private boolean neverRead(SQLException error) {
+        return LostConnections.reset(error) && runtime.registry().lost().check(runtime, serverIndex);
+    }
+
     private SQLException unknownOutcome(SQLException error, String inFlight) {
+        if (neverRead(error)) {
+            return translate(error);
+        }
         if (eviction == null && lease.expired()) {
             leaseExpired();
         }
@@ -465,6 +481,7 @@ public final class TrackedConnection {
 
     /** The application closed the connection (or its abort has run). */
     public void closed() {
+        released = true;
         runtime.registry().remove(this);
         Cleaner.Cleanable c = cleanable;
         if (c != null) {

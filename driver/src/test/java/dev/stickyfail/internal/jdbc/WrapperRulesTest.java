@@ -2,11 +2,8 @@ package dev.stickyfail.internal.jdbc;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -14,10 +11,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.StringJoiner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,8 +35,8 @@ class WrapperRulesTest {
             DatabaseMetaData.class, new Class<?>[] {GeneratedStickyDatabaseMetaData.class, StickyDatabaseMetaData.class});
 
     @Test
-    void everyMethodIsWhereItsRuleSays() throws IOException {
-        Map<String, String> rules = rules();
+    void everyMethodIsWhereItsRuleSays() throws java.io.IOException {
+        Map<String, String> rules = RuleTable.rules();
         List<String> wrong = new ArrayList<>();
         int checked = 0;
         for (Map.Entry<Class<?>, Class<?>[]> e : WRAPPERS.entrySet()) {
@@ -50,9 +45,9 @@ class WrapperRulesTest {
                 if (Modifier.isStatic(m.getModifiers())) {
                     continue;
                 }
-                String rule = rules.get(key(m));
+                String rule = rules.get(RuleTable.key(m));
                 if (rule == null) {
-                    wrong.add("no rule: " + key(m));
+                    wrong.add("no rule: " + RuleTable.key(m));
                     continue;
                 }
                 Method impl = implementation(generated, m);
@@ -60,9 +55,9 @@ class WrapperRulesTest {
                 if (where.isInterface()) {
                     wrong.add(generated.getSimpleName() + "." + m.getName() + " falls through to the interface's default");
                 } else if (rule.startsWith("hand:") && where == generated) {
-                    wrong.add(key(m) + " is " + rule + " but generated");
+                    wrong.add(RuleTable.key(m) + " is " + rule + " but generated");
                 } else if (!rule.startsWith("hand:") && where != generated) {
-                    wrong.add(key(m) + " is " + rule + " but written by hand in " + where.getSimpleName()
+                    wrong.add(RuleTable.key(m) + " is " + rule + " but written by hand in " + where.getSimpleName()
                             + " (the generated method would replace it)");
                 }
                 checked++;
@@ -87,32 +82,5 @@ class WrapperRulesTest {
         } catch (NoSuchMethodException e) {
             throw new AssertionError(e);
         }
-    }
-
-    static Map<String, String> rules() throws IOException {
-        Map<String, String> rules = new LinkedHashMap<>();
-        String section = null;
-        for (String line : Files.readAllLines(Path.of("src/main/jdbc-wrappers/rules.txt"))) {
-            String s = line.strip();
-            if (s.isEmpty() || s.startsWith("#")) {
-                continue;
-            }
-            if (s.startsWith("[")) {
-                section = s.substring(1, s.length() - 1);
-                continue;
-            }
-            String[] parts = s.split("\\s+");
-            rules.put(section + "." + parts[0], parts[1]);
-        }
-        return rules;
-    }
-
-    /** As the table names a method: its declaring interface, name and parameter types' simple names. */
-    static String key(Method m) {
-        StringJoiner p = new StringJoiner(",", m.getName() + "(", ")");
-        for (Class<?> t : m.getParameterTypes()) {
-            p.add(t.getSimpleName());
-        }
-        return m.getDeclaringClass().getSimpleName() + "." + p;
     }
 }
