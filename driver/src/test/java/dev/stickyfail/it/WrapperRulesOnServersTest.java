@@ -163,6 +163,36 @@ class WrapperRulesOnServersTest {
         }
     }
 
+    @Test
+    void unwrapReachesTheReplacementAndSetClientInfoRefusesAnAbortedConnection() throws Exception {
+        try (StickyFailDataSource ds = Fixtures.dataSource(group, group.hostList(), "rules-unwrap", "")) {
+            GroupAdmin admin = ds.admin();
+            await().atMost(Duration.ofSeconds(20)).until(() -> admin.servers().get(1).getState().equals("UP"));
+            Connection idle = ds.getConnection();
+            Connection tainted = ds.getConnection();
+            try {
+                assertThat(serverId(idle)).isEqualTo(group.server(0).serverId());
+                try (Statement st = tainted.createStatement()) {
+                    st.execute("SET @x = 1"); // session state a replacement would lack: never replaced
+                }
+                admin.switchTo(group.server(1).hostAndPort());
+
+                com.mysql.cj.jdbc.JdbcConnection physical = idle.unwrap(com.mysql.cj.jdbc.JdbcConnection.class);
+                assertThat(physical.isClosed()).as("not the aborted connection").isFalse();
+                try (Statement st = physical.createStatement(); ResultSet rs = st.executeQuery("SELECT @@server_id")) {
+                    rs.next();
+                    assertThat(rs.getLong(1)).isEqualTo(group.server(1).serverId());
+                }
+                assertThatThrownBy(() -> tainted.setClientInfo("ApplicationName", "x"))
+                        .isInstanceOf(java.sql.SQLClientInfoException.class)
+                        .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("08S01"));
+            } finally {
+                idle.close();
+                tainted.close();
+            }
+        }
+    }
+
     /**
      * Idle connections whose server was killed are replaced at their next use, though no switch has happened yet:
      * the first connection to see the server gone finds it refusing connections and marks the others. (With the

@@ -292,9 +292,14 @@ public abstract class StickyConnection implements Connection {
         }
     }
 
+    /** As {@code live()}; an aborted connection that was not replaced refuses the setting ({@code 08S01}). */
     private TrackedConnection liveForClientInfo() throws SQLClientInfoException {
         try {
-            return live();
+            TrackedConnection t = live();
+            if (t.isEvicted()) {
+                throw t.evictedException(null); // Connector/J would keep it locally on a dead connection, silently
+            }
+            return t;
         } catch (SQLException e) {
             throw new SQLClientInfoException(e.getMessage(), e.getSQLState(), e.getErrorCode(), Map.of(), e);
         }
