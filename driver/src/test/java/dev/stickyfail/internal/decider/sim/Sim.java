@@ -221,8 +221,9 @@ final class Sim {
         if (d == null) {
             return 0;
         }
-        String h = d.history();
-        long era = h.startsWith("h") ? Long.parseLong(h.substring(1)) : 0;
+        String h = d.history(); // "<generation>.<random>": a census starts a higher generation
+        int dot = h.indexOf('.');
+        long era = dot > 0 ? Long.parseLong(h.substring(0, dot)) : 0;
         return era * 1_000_000L + d.epoch();
     }
 
@@ -484,7 +485,7 @@ final class Sim {
                     schedule.serverFence(), schedule.fenceReadOnly(), Math.min(leaseNanos / 4, 250 * MS),
                     Math.max(3 * leaseNanos, 10 * SECOND), () -> "sim store", Sim.this::wallClock);
             core = new SwitchCore(s, addresses(), stateFile, 0, null);
-            storeView = store.forInstance(id, leaseNanos);
+            storeView = store.forInstance(id + "#" + inc, leaseNanos, new Random(rnd.nextLong()));
             lastEpoch = order(stateFile);
             trace(id + " starts" + (stateFile == null ? "" : " from its state file: " + stateFile.server() + " at epoch "
                     + stateFile.epoch()));
@@ -804,7 +805,7 @@ final class Sim {
         }
     }
 
-    private List<String> serverNames() {
+    List<String> serverNames() {
         List<String> names = new ArrayList<>();
         for (Server s : servers) {
             names.add(s.address.toString());
