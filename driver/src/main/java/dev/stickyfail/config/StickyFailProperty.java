@@ -65,6 +65,11 @@ public enum StickyFailProperty {
     ON_ABANDONED_RETURN("onAbandonedReturn", "report", "(none)",
             "When a server the group switched away from is reachable again: report (compute the transactions it has that "
                     + "the new server had not received at the switch, and report them: WARN, event, JMX, admin API) or ignore."),
+    DRAIN_TIMEOUT("drainTimeout", "2s", "set server state drain (HAProxy lets sessions end, with no bound)",
+            "A planned switch (an operator's switchTo, stickyfail.failback=primary-up, or either made by another instance) "
+                    + "first holds new requests and lets transactions in flight on the server it leaves finish, for at most "
+                    + "this long; idle connections are replaced on the new server at their next use; only what still runs "
+                    + "at the bound is aborted. 0 turns it off."),
     SERVER_FENCE("serverFence", "true", "(none: on-marked-down shutdown-sessions cuts only the proxy's own connections)",
             "On a switch away from a server that still answers (a fresh session within stickyfail.checkTimeout), kill "
                     + "there every session of the application's accounts (each user the group opened connections with) "

@@ -85,8 +85,8 @@ final class ClaimedStore implements DecisionStore {
     }
 
     @Override
-    public boolean acknowledgedByAll(long epoch) throws SQLException {
-        return inner.acknowledgedByAll(epoch);
+    public dev.stickyfail.store.Acknowledgements acknowledgements(long epoch) throws SQLException {
+        return inner.acknowledgements(epoch);
     }
 
     @Override

@@ -91,6 +91,14 @@ public sealed interface Action {
     record ClearReadOnly(long id, int server, long epoch) implements Call {
     }
 
+    /**
+     * A planned switch: let what is in flight on these servers finish, up to {@code timeoutNanos}. Each connection to
+     * them is marked as soon as it is idle (no transaction open, no statement running), so its next use is replaced on
+     * the new server; nothing is aborted yet (the local fence that follows does that, to what is still busy).
+     */
+    record Drain(long id, List<Integer> servers, String why, int active, long epoch, long timeoutNanos) implements Call {
+    }
+
     /** Wait (bounded) until {@code to} has applied what it received from {@code from}. */
     record CatchUp(long id, int from, int to, long epoch) implements Call {
     }

@@ -48,6 +48,11 @@ final class ConnectionRegistry {
         return byServer[t.serverIndex()].remove(t);
     }
 
+    /** The connections to {@code server} now (a live view: connections come and go). */
+    Iterable<TrackedConnection> connections(int server) {
+        return byServer[server];
+    }
+
     int count(int server) {
         return byServer[server].size();
     }

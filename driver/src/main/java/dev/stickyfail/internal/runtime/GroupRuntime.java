@@ -203,7 +203,7 @@ public final class GroupRuntime implements GroupAdmin {
                     config.failback(), config.onMarkedDown() == dev.stickyfail.config.OnMarkedDown.SHUTDOWN_SESSIONS,
                     config.switchCatchUp() || config.reportAbandonedReturn(), config.serverFence(), config.fenceReadOnly(),
                     Math.min(leaseNanos / 4, TimeUnit.MILLISECONDS.toNanos(250)), holdDownNanos(leaseNanos),
-                    this::storeName, java.time.Instant::now);
+                    config.drainTimeout().toNanos(), this::storeName, java.time.Instant::now);
             SwitchCore core = new SwitchCore(settings, servers, local, floor, refused);
             decider = new Decider(this, monitors, events, router, fence, serverFence, journal, store, lease, replication,
                     background, core);

@@ -421,6 +421,21 @@ public final class TrackedConnection {
     }
 
     /**
+     * For a planned switch's drain: marks this connection if it is idle now (so its next use is replaced on the new
+     * server), and says whether it is still busy (a transaction open, or a statement running). Never blocks.
+     */
+    boolean markIfIdle(Eviction why) {
+        if (eviction != null) {
+            return false;
+        }
+        if (!idle()) {
+            return true;
+        }
+        mark(why);
+        return false;
+    }
+
+    /**
      * No transaction open (the server's flags of its last reply) and no statement running (Connector/J holds its
      * connection lock while it talks to the server). Never blocks. A statement that was about to start, or one left
      * open and used later, fails on the aborted connection, and that failure makes the connection

@@ -485,7 +485,7 @@ final class Sim {
             CoreSettings s = new CoreSettings("sim", serverNames(), id + "#" + inc, leaseNanos,
                     schedule.failbackPrimaryUp() ? FailbackPolicy.PRIMARY_UP : FailbackPolicy.NEVER, true, true,
                     schedule.serverFence(), schedule.fenceReadOnly(), Math.min(leaseNanos / 4, 250 * MS),
-                    Math.max(3 * leaseNanos, 10 * SECOND), () -> "sim store", Sim.this::wallClock);
+                    Math.max(3 * leaseNanos, 10 * SECOND), 2 * SECOND, () -> "sim store", Sim.this::wallClock);
             core = new SwitchCore(s, addresses(), stateFile, 0, null);
             storeView = store.forInstance(id + "#" + inc, leaseNanos, new Random(rnd.nextLong()));
             lastEpoch = order(stateFile);
@@ -663,6 +663,23 @@ final class Sim {
                         trace(id + " clears read-only on " + servers.get(r.server()).address);
                     }
                     result(new Input.ReadOnlyCleared(c.id(), ok, ok ? "" : current ? "unreachable" : "stale"), inc);
+                });
+                return;
+            }
+            if (c instanceof Action.Drain d) {
+                // transactions in flight end within the bound; connections go as they become idle, the rest at its end
+                at(now + rnd.nextInt((int) (d.timeoutNanos() / MS) + 1) * MS, "drained", () -> {
+                    if (inc != incarnation) {
+                        return;
+                    }
+                    List<Connection> hit = new ArrayList<>();
+                    for (Connection k : connections) {
+                        if (d.servers().contains(k.server)) {
+                            hit.add(k);
+                        }
+                    }
+                    markAll(hit);
+                    result(new Input.Drained(c.id(), 0), inc);
                 });
                 return;
             }
