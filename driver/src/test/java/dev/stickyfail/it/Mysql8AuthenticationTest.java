@@ -143,7 +143,8 @@ class Mysql8AuthenticationTest {
     @Test
     void cachingSha2PasswordOverPlainTcpWithPublicKeyRetrieval() throws Exception {
         String user = newUser("caching_sha2_password");
-        try (StickyFailDataSource ds = dataSource(user, "auth-sha2-rsa", "sslMode=DISABLED&allowPublicKeyRetrieval=true")) {
+        try (StickyFailDataSource ds = dataSource(user, "auth-sha2-rsa",
+                "sslMode=DISABLED&allowPublicKeyRetrieval=true")) {
             try (Connection c = ds.getConnection()) {
                 assertThat(serverId(c)).isEqualTo(group.server(0).serverId());
                 assertThat(status(c, "Ssl_cipher")).as("not encrypted").isBlank();

@@ -117,8 +117,8 @@ public final class GroupOptions {
 
     @Override
     public String toString() {
-        return "GroupOptions[size=" + size + ", backend=" + backend + ", flavour=" + flavour + ", serverArgs=" + serverArgs
-                + ", startTimeout=" + startTimeout + "]";
+        return "GroupOptions[size=" + size + ", backend=" + backend + ", flavour=" + flavour
+                + ", serverArgs=" + serverArgs + ", startTimeout=" + startTimeout + "]";
     }
 
     /** Builder of {@link GroupOptions}. */

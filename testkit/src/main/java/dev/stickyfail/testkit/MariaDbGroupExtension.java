@@ -3,6 +3,7 @@ package dev.stickyfail.testkit;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -33,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * {@value Flavour#PROPERTY} names, else on MariaDB.
  *
  * <h2>Sharing and healing</h2>
- * By default one group per size and flavour is shared by every annotated class of the JVM: it is started by the first class
- * that needs it, kept in the root {@link ExtensionContext.Store} and closed when the test run ends. Before each
+ * By default one group per size and flavour is shared by every annotated class of the JVM: it is started by the first
+ * class that needs it, kept in the root {@link ExtensionContext.Store} and closed when the test run ends. Before each
  * further class it is {@link ServerGroup#heal(Duration) healed} (frozen servers thawed, dead ones restarted,
  * replication running and caught up); if healing fails (e.g. a class left a replication conflict) the group is
  * replaced by a new one. Healing happens per class, not per test method: a class whose tests kill or freeze
@@ -113,7 +114,7 @@ public final class MariaDbGroupExtension implements BeforeAllCallback, Parameter
         GroupOptions.Builder builder = GroupOptions.builder().size(settings.size());
         if (settings.flavour().length > 1) {
             throw new IllegalArgumentException("@MariaDbGroupTest(flavour = ...) names at most one flavour; "
-                    + testClass.getName() + " names " + java.util.Arrays.toString(settings.flavour()));
+                    + testClass.getName() + " names " + Arrays.toString(settings.flavour()));
         }
         if (settings.flavour().length == 1) {
             builder.flavour(settings.flavour()[0]);

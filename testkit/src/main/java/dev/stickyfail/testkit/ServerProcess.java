@@ -88,22 +88,6 @@ final class ServerProcess implements ServerControl {
         return serverDir;
     }
 
-    Path tmpDir() {
-        return tmpDir;
-    }
-
-    Path socket() {
-        return socket;
-    }
-
-    Path errorLog() {
-        return errorLog;
-    }
-
-    int groupSize() {
-        return groupSize;
-    }
-
     List<String> extraArgs() {
         return extraArgs;
     }

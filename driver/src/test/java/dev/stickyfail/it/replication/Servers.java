@@ -153,8 +153,8 @@ final class Servers {
     }
 
     /**
-     * Sessions of server {@code index} waiting for GTIDs ({@code MASTER_GTID_WAIT}, {@code WAIT_FOR_EXECUTED_GTID_SET}),
-     * not counting the one asking.
+     * Sessions of server {@code index} waiting for GTIDs ({@code MASTER_GTID_WAIT},
+     * {@code WAIT_FOR_EXECUTED_GTID_SET}), not counting the one asking.
      */
     static int waitsRunning(ServerGroup group, int index) throws SQLException {
         try (Connection c = group.adminConnection(index); Statement st = c.createStatement();
