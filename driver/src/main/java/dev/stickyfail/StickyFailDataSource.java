@@ -3,6 +3,7 @@ package dev.stickyfail;
 import dev.stickyfail.admin.GroupAdmin;
 import dev.stickyfail.config.ConfigErrors;
 import dev.stickyfail.config.StickyFailConfig;
+import dev.stickyfail.internal.ConnectorJ;
 import dev.stickyfail.internal.jdbc.StickyConnection;
 import dev.stickyfail.internal.runtime.GroupRuntime;
 import dev.stickyfail.internal.runtime.RuntimeRegistry;
@@ -85,6 +86,7 @@ public class StickyFailDataSource implements DataSource, AutoCloseable {
                     throw ConfigErrors.problem("no URL set on the StickyFailDataSource; call setUrl(\"jdbc:stickyfail:mysql://db0,db1/app\")"
                             + " (HikariCP: dataSource.url)");
                 }
+                ConnectorJ.check();
                 StickyFailConfig parsed = StickyFailConfig.from(url, properties);
                 factory = GroupRuntime.connectionFactory(parsed.connectorProperties(), parsed.database());
                 config = parsed;

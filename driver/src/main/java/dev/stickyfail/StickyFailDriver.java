@@ -4,6 +4,7 @@ import com.mysql.cj.jdbc.NonRegisteringDriver;
 import dev.stickyfail.config.StickyFailConfig;
 import dev.stickyfail.config.StickyFailProperty;
 import dev.stickyfail.config.StickyFailUrl;
+import dev.stickyfail.internal.ConnectorJ;
 import dev.stickyfail.internal.jdbc.StickyConnection;
 import dev.stickyfail.internal.runtime.GroupRuntime;
 import dev.stickyfail.internal.runtime.RuntimeRegistry;
@@ -42,6 +43,7 @@ public final class StickyFailDriver implements Driver {
         if (!acceptsURL(url)) {
             return null;
         }
+        ConnectorJ.check();
         StickyFailConfig config = StickyFailConfig.from(url, info);
         GroupRuntime runtime = RuntimeRegistry.acquire(config, true);
         return new StickyConnection(runtime.connect(GroupRuntime.connectionFactory(config.connectorProperties(), config.database())));

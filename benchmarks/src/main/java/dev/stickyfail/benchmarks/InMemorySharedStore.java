@@ -55,8 +55,8 @@ public final class InMemorySharedStore implements DecisionStore {
     }
 
     @Override
-    public boolean acknowledgedByAll(long epoch) {
-        return true;
+    public dev.stickyfail.store.Acknowledgements acknowledgements(long epoch) {
+        return dev.stickyfail.store.Acknowledgements.all(lease);
     }
 
     @Override

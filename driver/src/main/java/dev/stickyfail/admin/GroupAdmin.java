@@ -30,6 +30,12 @@ public interface GroupAdmin {
     CoordinationInfo coordination();
 
     /**
+     * Whether this instance hands out connections now: a decided server that is up here and not in maintenance, and,
+     * with a shared store, a lease it holds. False while it fails closed (and, briefly, while a switch runs).
+     */
+    boolean routeUsable();
+
+    /**
      * What servers switched away from did alone, found when each was reachable again (latest first, at most 20):
      * transactions the new server had not received at the switch ({@code stickyfail.onAbandonedReturn=report}).
      */

@@ -52,6 +52,11 @@ public final class StickyFailConfig {
     private final Duration switchCatchUpTimeout;
     private final boolean reportAbandonedReturn;
     private final boolean replaceIdleConnections;
+    private final boolean serverFence;
+    private final Duration serverFenceTimeout;
+    private final boolean fenceReadOnly;
+    private final String fenceUser;
+    private final String fencePassword;
     private final Map<String, String> storeProperties;
     private final boolean galeraAvailableWhenDonor;
     private final Map<String, String> connectorProperties;
@@ -92,6 +97,11 @@ public final class StickyFailConfig {
         this.reportAbandonedReturn = "report".equals(
                 v.choice(StickyFailProperty.ON_ABANDONED_RETURN, new String[] {"report", "ignore"}, x -> x));
         this.replaceIdleConnections = v.bool(StickyFailProperty.REPLACE_IDLE_CONNECTIONS);
+        this.serverFence = v.bool(StickyFailProperty.SERVER_FENCE);
+        this.serverFenceTimeout = v.positiveDuration(StickyFailProperty.SERVER_FENCE_TIMEOUT);
+        this.fenceReadOnly = v.bool(StickyFailProperty.FENCE_READ_ONLY);
+        this.fenceUser = v.text(StickyFailProperty.FENCE_USER);
+        this.fencePassword = v.raw(StickyFailProperty.FENCE_PASSWORD);
         if (replaceIdleConnections) {
             // the server tells which sessions hold state a replacement would lose; the user may still turn it off
             connector.putIfAbsent("trackSessionState", "true");
@@ -331,6 +341,13 @@ public final class StickyFailConfig {
         compare(diff, StickyFailProperty.SWITCH_CATCH_UP_TIMEOUT, switchCatchUpTimeout, other.switchCatchUpTimeout);
         compare(diff, StickyFailProperty.ON_ABANDONED_RETURN, reportAbandonedReturn, other.reportAbandonedReturn);
         compare(diff, StickyFailProperty.REPLACE_IDLE_CONNECTIONS, replaceIdleConnections, other.replaceIdleConnections);
+        compare(diff, StickyFailProperty.SERVER_FENCE, serverFence, other.serverFence);
+        compare(diff, StickyFailProperty.SERVER_FENCE_TIMEOUT, serverFenceTimeout, other.serverFenceTimeout);
+        compare(diff, StickyFailProperty.FENCE_READ_ONLY, fenceReadOnly, other.fenceReadOnly);
+        compare(diff, StickyFailProperty.FENCE_USER, fenceUser, other.fenceUser);
+        if (!Objects.equals(fencePassword, other.fencePassword)) {
+            diff.add(StickyFailProperty.FENCE_PASSWORD.key());
+        }
         if (!storeProperties.equals(other.storeProperties)) {
             diff.add("stickyfail." + store + ".* (" + storeProperties.keySet() + " vs " + other.storeProperties.keySet() + ")");
         }
@@ -427,6 +444,33 @@ public final class StickyFailConfig {
 
     public Duration maxReplicationLag() {
         return maxReplicationLag;
+    }
+
+    /** {@code stickyfail.serverFence}: kill the application's sessions on a server the group leaves. */
+    public boolean serverFence() {
+        return serverFence;
+    }
+
+    public Duration serverFenceTimeout() {
+        return serverFenceTimeout;
+    }
+
+    /** {@code stickyfail.fenceReadOnly}: also make the server left read-only. */
+    public boolean fenceReadOnly() {
+        return fenceReadOnly;
+    }
+
+    /** The user that sets read_only: {@code stickyfail.fenceUser}, else the connection's user (may be {@code null}). */
+    public String fenceUser() {
+        return fenceUser != null ? fenceUser : connectorProperties.get("user");
+    }
+
+    /** The password of {@link #fenceUser()} (may be {@code null}); never log it. */
+    public String fencePassword() {
+        if (fenceUser != null || fencePassword != null) {
+            return fencePassword;
+        }
+        return connectorProperties.get("password");
     }
 
     /** The user the probes log in with: {@code stickyfail.checkUser}, else the connection's user (may be {@code null}). */

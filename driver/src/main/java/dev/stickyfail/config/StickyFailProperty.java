@@ -65,6 +65,24 @@ public enum StickyFailProperty {
     ON_ABANDONED_RETURN("onAbandonedReturn", "report", "(none)",
             "When a server the group switched away from is reachable again: report (compute the transactions it has that "
                     + "the new server had not received at the switch, and report them: WARN, event, JMX, admin API) or ignore."),
+    SERVER_FENCE("serverFence", "true", "(none: on-marked-down shutdown-sessions cuts only the proxy's own connections)",
+            "On a switch away from a server that still answers (a fresh session within stickyfail.checkTimeout), kill "
+                    + "there every session of the application's accounts (each user the group opened connections with) "
+                    + "but the fencing session, and wait until they are gone, before anything is handed out on the new "
+                    + "server; again when that server is seen up later. Needs no privilege (an account may kill its own "
+                    + "sessions). It also ends sessions of other programs that log in with the same account."),
+    SERVER_FENCE_TIMEOUT("serverFenceTimeout", "2s", "(none)",
+            "How long the fence at the server waits for the killed sessions to be gone; what is left then is reported "
+                    + "(WARN, event) and the switch goes on."),
+    FENCE_READ_ONLY("fenceReadOnly", "false", "(none: MHA and Orchestrator do it with a script)",
+            "Also make the server left read-only (MySQL super_read_only, MariaDB read_only), with stickyfail.fenceUser, "
+                    + "which needs SUPER (MySQL: SYSTEM_VARIABLES_ADMIN; MariaDB 11.4: READ_ONLY ADMIN); undone by a later "
+                    + "switch back to it before anything is handed out. Then a switch need not wait for a silent instance's "
+                    + "lease: nothing can commit there."),
+    FENCE_USER("fenceUser", null, "(none)",
+            "User that sets read_only for stickyfail.fenceReadOnly; default: the connection's user."),
+    FENCE_PASSWORD("fencePassword", null, "(none)",
+            "Password of stickyfail.fenceUser; default: the connection's password when fenceUser is not set."),
     LEASE("lease", "10s", "(none: peers replicate with no lease)",
             "With a shared store: how long an instance trusts the decision it last confirmed, counted from when the confirming "
                     + "read was sent. An instance that cannot confirm in time stops routing until it can."),
@@ -111,7 +129,7 @@ public enum StickyFailProperty {
 
     /** Whether the value is a secret that must never be echoed. */
     public boolean isSecret() {
-        return this == CHECK_PASSWORD;
+        return this == CHECK_PASSWORD || this == FENCE_PASSWORD;
     }
 
     /** @return the property with this full key, or {@code null} */

@@ -3,11 +3,13 @@ package dev.stickyfail.event;
 /**
  * Receives what a group does. Metrics, pools and frameworks subscribe here; the core knows none of them.
  *
- * <p>Called after the change it reports and outside every lock of stickyfail, on the thread that observed it: the
- * group's decider thread for switches, server and admin state changes and persistence; a probe thread for probe
- * results; an application thread for connection errors. Keep it quick and never block. A listener may call back into
- * stickyfail (an admin call such as {@code switchTo}, {@code StickyFail.groups()}): such a call is queued behind the
- * change being reported and never nests inside it. An exception thrown by a listener is logged and otherwise ignored.
+ * <p>Called after the change it reports and outside every lock of stickyfail: on the group's event thread
+ * ({@code stickyfail-events[<group>]}), in the order the decider made them, for switches, server and admin state
+ * changes, fences, leases, catch-ups and persistence (a slow listener delays other listeners, never a switch); on a
+ * probe thread for probe results; on an application thread for connection errors. Keep it quick. A listener may call
+ * back into stickyfail (an admin call such as {@code switchTo}, {@code StickyFail.groups()}): such a call is queued
+ * behind the change being reported and never nests inside it. Anything thrown by a listener is logged and otherwise
+ * ignored.
  */
 public interface StickyFailListener {
 
@@ -24,15 +26,19 @@ public interface StickyFailListener {
     }
 
     /**
-     * A switch has begun and no connection is handed out until it completes; connections to the server being left are
-     * about to be aborted. Called on the group's decider thread before any of them is: a pool retires its idle
-     * connections here. The switch waits for this call, so keep it quick.
+     * A switch has begun and no connection is handed out until it completes; every connection to the server being
+     * left is already marked unusable (a pool that borrows one gets an error or a replacement, never the old server).
+     * A pool retires its idle connections here. The switch does not wait for this call.
      */
     default void onSwitchStarting(SwitchStartingEvent event) {
     }
 
     /** The active server changed (including the group's first decision); the new epoch is in the event. */
     default void onSwitch(SwitchEvent event) {
+    }
+
+    /** A server the group left was fenced at the server (its application sessions killed), or could not be. */
+    default void onServerFence(ServerFenceEvent event) {
     }
 
     /** Connections to a server were aborted. */

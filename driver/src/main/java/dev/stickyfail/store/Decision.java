@@ -8,11 +8,17 @@ import java.util.Objects;
  * A group's decision: which server is active, at which epoch, who decided it, when and why. The epoch grows by one at
  * every switch and decisions compare by it alone; {@code server} is the {@code host:port} name as the URL spells it.
  *
+ * <p>{@code history} names the run of epochs a decision belongs to: a shared store starts a new history when its
+ * value is created from nothing (a new CP Subsystem, or one that lost its state), so a state file written in another
+ * history is recognised as such instead of being trusted for its epoch alone. Empty when unknown (the local store, a
+ * file written before histories existed).
+ *
  * <p>{@link #encode()} is deterministic, so a shared store can compare-and-set the encoded form byte for byte.
  */
-public record Decision(String server, long epoch, String decidedBy, Instant decidedAt, String reason) {
+public record Decision(String server, long epoch, String decidedBy, Instant decidedAt, String reason, String history) {
 
-    private static final String FORMAT = "stickyfail-decision/1";
+    private static final String FORMAT_1 = "stickyfail-decision/1";
+    private static final String FORMAT = "stickyfail-decision/2";
 
     public Decision {
         Objects.requireNonNull(server, "server");
@@ -22,11 +28,28 @@ public record Decision(String server, long epoch, String decidedBy, Instant deci
         }
         decidedBy = decidedBy == null ? "" : decidedBy;
         reason = reason == null ? "" : reason;
+        history = history == null ? "" : history;
     }
 
-    /** The decision that follows {@code previous} (or the first one, when it is {@code null}). */
+    /** A decision with no known history. */
+    public Decision(String server, long epoch, String decidedBy, Instant decidedAt, String reason) {
+        this(server, epoch, decidedBy, decidedAt, reason, "");
+    }
+
+    /** The decision that follows {@code previous} (or the first one, when it is {@code null}), in its history. */
     public static Decision next(Decision previous, String server, String decidedBy, String reason) {
-        return new Decision(server, previous == null ? 1 : previous.epoch + 1, decidedBy, Instant.now(), reason);
+        return new Decision(server, previous == null ? 1 : previous.epoch + 1, decidedBy, Instant.now(), reason,
+                previous == null ? "" : previous.history);
+    }
+
+    /** This decision in {@code history}. */
+    public Decision inHistory(String history) {
+        return new Decision(server, epoch, decidedBy, decidedAt, reason, history);
+    }
+
+    /** Same epoch, same server, same history: the same decision as far as routing is concerned. */
+    public boolean sameAs(Decision other) {
+        return other != null && epoch == other.epoch && server.equals(other.server) && history.equals(other.history);
     }
 
     /** Whether this decision is newer than {@code other} ({@code null} counts as epoch 0). */
@@ -35,11 +58,13 @@ public record Decision(String server, long epoch, String decidedBy, Instant deci
     }
 
     /**
-     * One line: {@code stickyfail-decision/1|<epoch>|<server>|<decidedAt>|<decidedBy>|<reason>}, with {@code |} and
-     * {@code \} in the free-text fields escaped. Same decision, same bytes.
+     * One line: {@code stickyfail-decision/2|<epoch>|<server>|<decidedAt>|<decidedBy>|<reason>|<history>}, with
+     * {@code |} and {@code \} in the free-text fields escaped. Same decision, same bytes. {@link #decode} also reads
+     * the first format, which had no history.
      */
     public String encode() {
-        return FORMAT + '|' + epoch + '|' + escape(server) + '|' + decidedAt + '|' + escape(decidedBy) + '|' + escape(reason);
+        return FORMAT + '|' + epoch + '|' + escape(server) + '|' + decidedAt + '|' + escape(decidedBy) + '|' + escape(reason)
+                + '|' + escape(history);
     }
 
     /** @throws IllegalArgumentException naming the value and the expected form when {@code text} is not an encoded decision */
@@ -48,12 +73,13 @@ public record Decision(String server, long epoch, String decidedBy, Instant deci
             throw new IllegalArgumentException("not an encoded stickyfail decision: null");
         }
         String[] f = split(text);
-        if (f.length != 6 || !FORMAT.equals(f[0])) {
+        boolean v1 = f.length == 6 && FORMAT_1.equals(f[0]);
+        if (!v1 && (f.length != 7 || !FORMAT.equals(f[0]))) {
             throw new IllegalArgumentException("not an encoded stickyfail decision (expected " + FORMAT
-                    + "|epoch|server|decidedAt|decidedBy|reason): " + abbreviate(text));
+                    + "|epoch|server|decidedAt|decidedBy|reason|history): " + abbreviate(text));
         }
         try {
-            return new Decision(f[2], Long.parseLong(f[1]), f[4], Instant.parse(f[3]), f[5]);
+            return new Decision(f[2], Long.parseLong(f[1]), f[4], Instant.parse(f[3]), f[5], v1 ? "" : f[6]);
         } catch (NumberFormatException | DateTimeParseException e) {
             throw new IllegalArgumentException("malformed epoch or time in encoded stickyfail decision: " + abbreviate(text), e);
         }

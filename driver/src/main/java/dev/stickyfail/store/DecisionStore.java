@@ -14,14 +14,29 @@ import java.time.Duration;
  *
  * <p>The protocol, as the group drives it:
  * <ol>
- *   <li>{@link #start} once, with what this instance's state file holds;</li>
+ *   <li>{@link #start}, with what this instance's state file holds, until it answers (a shared store that is still
+ *       forming, or deciding how to seed an empty value, throws and is asked again);</li>
  *   <li>{@link #propose} when this instance's probes want a switch; the returned decision (the winner) is applied,
  *       whether it is this instance's or another's;</li>
- *   <li>after fencing every server but the decided one, {@link #acknowledge}; connections to the new server are handed
- *       out once {@link #acknowledgedByAll} is true or one {@link #lease()} has passed since the decision was made;</li>
+ *   <li>after fencing every server but the decided one (its connections here, and its sessions at the server when it
+ *       answers), {@link #acknowledge}; connections to the new server are handed out once {@link #acknowledgements}
+ *       is complete, or once the longest lease it reports (plus a margin) has passed since the decision was seen;</li>
  *   <li>{@link #read} every fraction of the lease: a decision read is trusted until one lease after the read was
- *       <em>sent</em>, and a newer one is applied.</li>
+ *       <em>sent</em>, and only once every connection to a server the read decision does not name is fenced; a newer
+ *       decision is applied first.</li>
  * </ol>
+ *
+ * <p>What a shared store must guarantee for that to be safe:
+ * <ul>
+ *   <li>a {@link #read} or {@link #propose} that answers means this instance is in the set {@link #acknowledgements}
+ *       counts (registered again first if the set lost it), so no lease holder is ever left out of a barrier;</li>
+ *   <li>a set that was lost or recreated is "membership unknown", never "everyone acknowledged";</li>
+ *   <li>a value that was lost is never silently answered with an older one: the store seeds it again only at an epoch
+ *       above every decision any instance it can hear from has seen, so the seed is a switch every instance applies
+ *       with the full sequence;</li>
+ *   <li>a decision from another {@link Decision#history() history} than the shared one (a stale state file) is not
+ *       trusted for its epoch alone.</li>
+ * </ul>
  */
 public interface DecisionStore extends AutoCloseable {
 
@@ -46,8 +61,11 @@ public interface DecisionStore extends AutoCloseable {
     /** This instance has fenced every server but the one decided at {@code epoch}. */
     void acknowledge(long epoch) throws SQLException;
 
-    /** Whether every other live instance has acknowledged {@code epoch}; always true for a store with one instance. */
-    boolean acknowledgedByAll(long epoch) throws SQLException;
+    /**
+     * Whether every other live instance has acknowledged {@code epoch}, and the longest lease among them;
+     * {@link Acknowledgements#all} for a store with one instance.
+     */
+    Acknowledgements acknowledgements(long epoch) throws SQLException;
 
     /**
      * How long a decision confirmed by {@link #read} may be trusted, counted from when the read was sent.

@@ -33,6 +33,10 @@ final class HaproxyTranslation {
 
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+");
+    /** The stickyfail-hazelcast artifact's key for an embedded member's file (not visible from the driver). */
+    static final String HAZELCAST_CONFIG = "stickyfail.hazelcast.config";
+    /** Where the URL proposes each instance's Hazelcast member file; like the state file, a path to adapt. */
+    static final String HAZELCAST_MEMBER_FILE = "/etc/stickyfail/hazelcast.yaml";
     private static final Set<String> GALERA_CHECKS = Set.of("clustercheck", "check_pxc", "pxc", "galera", "wsrep");
     /** Keywords of a defaults section that change what a backend does to its servers; the rest (logs) is not shown. */
     private static final Set<String> DEFAULTS_SHOWN = Set.of("mode", "timeout", "option", "no", "external-check",
@@ -44,6 +48,8 @@ final class HaproxyTranslation {
     private final Section defaults;
     private final List<String> out = new ArrayList<>();
     private final Map<StickyFailProperty, String> params = new EnumMap<>(StickyFailProperty.class);
+    /** The decision store's own settings ({@code stickyfail.<store>.<name>}), after {@link #params} in the URL. */
+    private final Map<String, String> storeSettings = new LinkedHashMap<>();
     private final List<HaproxyServer> servers = new ArrayList<>();
     /** host:port of the kept servers, in URL order. */
     private final List<String> hostList = new ArrayList<>();
@@ -578,13 +584,18 @@ final class HaproxyTranslation {
                 + "across a reload) -> " + prop(StickyFailProperty.STATE_FILE, stateFile)
                 + " (choose a path on a persistent disk the application can write, one file per instance)");
         if (peerLines.size() > 1) {
+            // Both settings, so that the URL is complete once the member file exists: store=hazelcast alone is refused
+            // at the first connection, and store=local would let every instance decide alone.
             add(StickyFailProperty.STORE, "hazelcast");
+            storeSettings.put(HAZELCAST_CONFIG, HAZELCAST_MEMBER_FILE);
             out.add("mapped: " + lines(peerLines.stream().map(Line::number).toList()) + ": " + peerLines.size()
                     + " peers share the table between HAProxy instances -> "
-                    + prop(StickyFailProperty.STORE, "hazelcast")
-                    + " (one decision for every application instance; it needs a decision store named hazelcast on "
-                    + "the class path, which the driver does not ship yet: without one, drop this parameter "
-                    + "(" + prop(StickyFailProperty.STORE, "local") + ") and each instance decides alone)");
+                    + prop(StickyFailProperty.STORE, "hazelcast") + " and " + HAZELCAST_CONFIG + "="
+                    + HAZELCAST_MEMBER_FILE + " (one decision for every application instance, in Hazelcast's CP "
+                    + "Subsystem: add the dev.stickyfail:stickyfail-hazelcast artifact and write each instance's "
+                    + "Hazelcast member file at that path, three CP members in all (docs/several-instances.md); until "
+                    + "both are there the first connection fails with 08001 naming what is missing, and no instance "
+                    + "decides alone)");
         }
     }
 
@@ -712,6 +723,10 @@ final class HaproxyTranslation {
                 continue;
             }
             sb.append(sep).append(e.getKey().key()).append('=').append(encode(e.getValue()));
+            sep = '&';
+        }
+        for (Map.Entry<String, String> e : storeSettings.entrySet()) {
+            sb.append(sep).append(e.getKey()).append('=').append(encode(e.getValue()));
             sep = '&';
         }
         return sb.toString();

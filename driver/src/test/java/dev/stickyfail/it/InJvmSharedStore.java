@@ -1,5 +1,6 @@
 package dev.stickyfail.it;
 
+import dev.stickyfail.store.Acknowledgements;
 import dev.stickyfail.store.Decision;
 import dev.stickyfail.store.DecisionStore;
 import dev.stickyfail.store.DecisionStoreFactory;
@@ -24,6 +25,8 @@ public final class InJvmSharedStore implements DecisionStore {
     static final Map<String, AtomicReference<Decision>> DECISIONS = new ConcurrentHashMap<>();
     /** Groups whose store cannot be reached: every call throws. */
     static final Set<String> UNREACHABLE = ConcurrentHashMap.newKeySet();
+    /** Groups whose store takes a compare-and-set and then fails the call (the answer was lost). */
+    static final Set<String> LOSES_ANSWERS = ConcurrentHashMap.newKeySet();
     /** Epoch acknowledged by each other (pretend) instance, by group. */
     static final Map<String, Map<String, Long>> OTHER_ACKS = new ConcurrentHashMap<>();
 
@@ -48,6 +51,7 @@ public final class InJvmSharedStore implements DecisionStore {
     static void reset(String group) {
         DECISIONS.remove(group);
         UNREACHABLE.remove(group);
+        LOSES_ANSWERS.remove(group);
         OTHER_ACKS.remove(group);
     }
 
@@ -68,7 +72,11 @@ public final class InJvmSharedStore implements DecisionStore {
     @Override
     public Decision propose(long expectedEpoch, Decision next) throws SQLException {
         AtomicReference<Decision> ref = ref();
-        return ref.updateAndGet(cur -> (cur == null ? 0 : cur.epoch()) == expectedEpoch ? next : cur);
+        Decision stored = ref.updateAndGet(cur -> (cur == null ? 0 : cur.epoch()) == expectedEpoch ? next : cur);
+        if (LOSES_ANSWERS.contains(context.group())) {
+            throw new SQLTransientConnectionException("injvm store: compare-and-set did not answer in time (test)", "08001");
+        }
+        return stored;
     }
 
     @Override
@@ -82,9 +90,10 @@ public final class InJvmSharedStore implements DecisionStore {
     }
 
     @Override
-    public boolean acknowledgedByAll(long epoch) throws SQLException {
+    public Acknowledgements acknowledgements(long epoch) throws SQLException {
         ref();
-        return OTHER_ACKS.getOrDefault(context.group(), Map.of()).values().stream().allMatch(e -> e >= epoch);
+        boolean all = OTHER_ACKS.getOrDefault(context.group(), Map.of()).values().stream().allMatch(e -> e >= epoch);
+        return new Acknowledgements(all, context.lease(), all ? java.util.List.of() : java.util.List.of("other"));
     }
 
     @Override

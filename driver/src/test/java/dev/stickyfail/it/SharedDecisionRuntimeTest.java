@@ -95,16 +95,26 @@ class SharedDecisionRuntimeTest {
             // the first connection needs only db0's answer; a switch needs the target up
             await().atMost(Duration.ofSeconds(10)).until(() -> admin.servers().get(1).getState().equals("UP"));
             InJvmSharedStore.UNREACHABLE.add("shared-admin");
-            // both servers are healthy: a retry behind the operator's back would find nothing to do, and say nothing
+            // both servers are healthy: a retry behind the operator's back would find nothing to do, and say nothing;
+            // nor can this instance tell whether another store call landed: it says so, and what it routes to
             assertThatThrownBy(() -> admin.switchTo(name(1))).isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("was not made").hasMessageContaining("injvm store unreachable")
-                    .hasMessageContaining("still " + name(0));
+                    .hasMessageContaining("outcome unknown").hasMessageContaining("injvm store unreachable")
+                    .hasMessageContaining(name(0) + " (epoch 1)");
             assertThat(admin.activeServer()).contains(name(0));
             InJvmSharedStore.UNREACHABLE.remove("shared-admin");
             admin.switchTo(name(1));
             assertThat(admin.activeServer()).contains(name(1));
             try (Connection c = ds.getConnection()) {
                 assertThat(serverId(c)).isEqualTo(group.server(1).serverId());
+            }
+            // the compare-and-set lands but its answer is lost: the operator is told it was made, not "not made"
+            InJvmSharedStore.LOSES_ANSWERS.add("shared-admin");
+            admin.switchTo(name(0));
+            assertThat(admin.activeServer()).contains(name(0));
+            assertThat(InJvmSharedStore.DECISIONS.get("shared-admin").get().server()).isEqualTo(name(0));
+            InJvmSharedStore.LOSES_ANSWERS.remove("shared-admin");
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(0).serverId());
             }
         }
     }
@@ -162,6 +172,9 @@ class SharedDecisionRuntimeTest {
             await().atMost(Duration.ofSeconds(15)).until(() -> !switches.isEmpty());
             long silentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertThat(silentMillis).as("waited one lease for the silent instance").isBetween(3_000L, 10_000L);
+            try (Connection c = ds.getConnection()) { // a barrier that outlasted the lease still ends in routing (M1)
+                assertThat(serverId(c)).isEqualTo(group.server(1).serverId());
+            }
 
             switches.clear();
             start = System.nanoTime();

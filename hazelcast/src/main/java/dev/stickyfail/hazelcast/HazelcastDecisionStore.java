@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.cp.exception.CPGroupDestroyedException;
 import com.hazelcast.cp.IAtomicReference;
 import com.hazelcast.topic.ITopic;
+import dev.stickyfail.store.Acknowledgements;
 import dev.stickyfail.store.Decision;
 import dev.stickyfail.store.DecisionStore;
 import dev.stickyfail.store.StoreContext;
@@ -187,7 +188,7 @@ public final class HazelcastDecisionStore implements DecisionStore {
     }
 
     @Override
-    public boolean acknowledgedByAll(long epoch) throws SQLException {
+    public Acknowledgements acknowledgements(long epoch) throws SQLException {
         proxies();
         InstanceTable table = decodeTable(get(instancesRef, "the instance table read"));
         List<String> expired = observe(table);
@@ -200,7 +201,7 @@ public final class HazelcastDecisionStore implements DecisionStore {
         if (!expired.isEmpty()) {
             removeExpired(expired);
         }
-        return all;
+        return new Acknowledgements(all, context.lease(), all ? List.of() : List.of("some instances"));
     }
 
     @Override

@@ -16,6 +16,8 @@ public final class HazelcastDecisionStoreFactory implements DecisionStoreFactory
 
     @Override
     public DecisionStore create(StoreContext context) throws SQLException {
-        return new HazelcastDecisionStore(context, HazelcastSettings.parse(context.properties(), context.lease()));
+        HazelcastSettings settings = HazelcastSettings.parse(context.properties(), context.lease());
+        HazelcastDecisionStore store = new HazelcastDecisionStore(context, settings);
+        return settings.claimServers() ? new ClaimedStore(store, context, settings) : store;
     }
 }

@@ -64,6 +64,10 @@ abstract class HazelcastHandle {
                             throw HazelcastSettings.problem(fewerThanThree(HazelcastSettings.CONFIG + "=" + settings.file(),
                                     "sets no cp-subsystem.cp-member-count, so Hazelcast's CP Subsystem is off (its UNSAFE mode)"));
                         }
+                        if (count > 0) {
+                            HazelcastEdition.current().requireMemberCp("the embedded member (" + HazelcastSettings.CONFIG
+                                    + "=" + settings.file() + ")");
+                        }
                         EmbeddedMember m;
                         try {
                             m = EmbeddedMember.start(settings.file().toString(), () -> {
@@ -74,6 +78,10 @@ abstract class HazelcastHandle {
                                 }
                             });
                         } catch (RuntimeException e) {
+                            if (HazelcastEdition.isLicenceRefusal(e)) {
+                                throw HazelcastEdition.current().noCp("the embedded member (" + HazelcastSettings.CONFIG
+                                        + "=" + settings.file() + ")");
+                            }
                             throw HazelcastSettings.problem("the embedded Hazelcast member from " + HazelcastSettings.CONFIG
                                     + "=" + settings.file() + " did not start: " + e);
                         }
@@ -92,6 +100,8 @@ abstract class HazelcastHandle {
                 synchronized (LOCK) {
                     Client c = CLIENTS.get(settings.file());
                     if (c == null) {
+                        HazelcastEdition.current().requireMemberCp("the Hazelcast client (" + HazelcastSettings.CLIENT_CONFIG
+                                + "=" + settings.file() + ")");
                         ClientConfig cc = loadClient(settings.file());
                         List<String> changed = MemberTuning.applyClient(cc, settings.tune());
                         LOG.info("{} hazelcast client: applying {}", log, changed);
@@ -291,6 +301,33 @@ abstract class HazelcastHandle {
         }
     }
 
+    /** A CP object no store uses: one read of it tells whether the cluster answers CP calls at all. */
+    static final String CP_CHECK = "stickyfail.cp-check";
+
+    /**
+     * Members of Hazelcast 5.5 or later Community refuse every CP call ("CP subsystem is a licensed feature"), which a
+     * client only learns by making one. One read, bounded by the call timeout: a refusal is the one-line error; a read
+     * that is merely slow (a CP group still electing its leader) is left to the store's own start-up.
+     */
+    static void requireClusterCp(HazelcastInstance hz, HazelcastSettings settings, String what, String log)
+            throws SQLException {
+        try {
+            // not interrupted when it runs out: a Hazelcast call is left to finish (or fail) on its own thread
+            Calls.awaitWithoutCancel(java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> hz.getCPSubsystem().<String>getAtomicReference(CP_CHECK).get(), Calls.BLOCKING),
+                    settings.callTimeout(), "a CP read", log);
+        } catch (SQLException e) {
+            if (HazelcastEdition.isLicenceRefusal(e)) {
+                throw HazelcastSettings.problem("stickyfail.store=hazelcast: " + what + " refuses CP calls (\"CP subsystem is "
+                        + "a licensed feature\": its members, or this client, " + HazelcastEdition.current().describe()
+                        + ", are Hazelcast 5.5 or later Community); run the members and the client on Hazelcast "
+                        + HazelcastEdition.LAST_COMMUNITY_WITH_CP + " (the stickyfail member jar; with Spring Boot's parent the "
+                        + "property hazelcast.version=" + HazelcastEdition.LAST_COMMUNITY_WITH_CP + "), or on Enterprise");
+            }
+            LOG.debug("{} CP check: {}; the store's start-up waits for the CP Subsystem", log, e.toString());
+        }
+    }
+
     private static final class Client extends HazelcastHandle {
         final Path file;
         final HazelcastInstance client;
@@ -312,6 +349,7 @@ abstract class HazelcastHandle {
             if (settings.allowUnsafeMode()) {
                 warnUnsafe(log, "allowed for the cluster of " + HazelcastSettings.CLIENT_CONFIG + "=" + file);
             }
+            requireClusterCp(client, settings, "the cluster of " + HazelcastSettings.CLIENT_CONFIG + "=" + file, log);
         }
 
         @Override
@@ -347,7 +385,16 @@ abstract class HazelcastHandle {
         @Override
         void awaitReady(HazelcastSettings settings, String log) throws SQLException {
             Integer count = cpMemberCountOf(hz);
-            checkCpMemberCount(count, settings, "the HazelcastInstance " + HazelcastSettings.INSTANCE_NAME + "=" + name, log);
+            String what = "the HazelcastInstance " + HazelcastSettings.INSTANCE_NAME + "=" + name;
+            if (count != null && count == 0 && !settings.allowUnsafeMode() && !HazelcastEdition.current().memberHasCp()) {
+                throw HazelcastEdition.current().noCp(what);
+            }
+            if (count == null) {
+                // a client: one of Hazelcast 5.5+ Community refuses CP calls itself, whatever its cluster runs
+                HazelcastEdition.current().requireMemberCp(what + ", a client");
+                requireClusterCp(hz, settings, what, log);
+            }
+            checkCpMemberCount(count, settings, what, log);
             if (count != null && count > 0) {
                 try {
                     if (!hz.getCPSubsystem().getCPSubsystemManagementService().awaitUntilDiscoveryCompleted(

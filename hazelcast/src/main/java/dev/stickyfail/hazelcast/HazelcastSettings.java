@@ -17,7 +17,7 @@ import java.util.TreeSet;
  * client of an existing cluster) or {@code instanceName} (an instance the application already runs).
  */
 public record HazelcastSettings(Source source, Path file, String instanceName, boolean tune, boolean allowUnsafeMode,
-                                Duration callTimeout, Duration startTimeout) {
+                                Duration callTimeout, Duration startTimeout, boolean claimServers) {
 
     /** Where the Hazelcast instance comes from. */
     public enum Source { EMBEDDED_MEMBER, CLIENT, EXISTING_INSTANCE }
@@ -30,9 +30,11 @@ public record HazelcastSettings(Source source, Path file, String instanceName, b
     public static final String ALLOW_UNSAFE_MODE = PREFIX + "allowUnsafeMode";
     public static final String CALL_TIMEOUT = PREFIX + "callTimeout";
     public static final String START_TIMEOUT = PREFIX + "startTimeout";
+    /** {@code false}: do not claim the group's servers ({@link ServerClaims}); several groups may then follow them. */
+    public static final String CLAIM_SERVERS = PREFIX + "claimServers";
 
     private static final List<String> KNOWN = List.of(CONFIG, CLIENT_CONFIG, INSTANCE_NAME, TUNE, ALLOW_UNSAFE_MODE,
-            CALL_TIMEOUT, START_TIMEOUT);
+            CALL_TIMEOUT, START_TIMEOUT, CLAIM_SERVERS);
     private static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration MAX_DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(2);
 
@@ -62,9 +64,15 @@ public record HazelcastSettings(Source source, Path file, String instanceName, b
         if (config != null) {
             source = Source.EMBEDDED_MEMBER;
             file = readableConfigFile(CONFIG, config);
+            if (HazelcastHandle.declaredCpMemberCount(file) > 0) {
+                // here, not at the first connection: a Spring application creates its store at start to find this
+                HazelcastEdition.current().requireMemberCp("the embedded member (" + CONFIG + "=" + config + ")");
+            }
         } else if (clientConfig != null) {
             source = Source.CLIENT;
             file = readableConfigFile(CLIENT_CONFIG, clientConfig);
+            // a client of Hazelcast 5.5+ Community refuses CP calls itself, whatever its cluster runs
+            HazelcastEdition.current().requireMemberCp("the Hazelcast client (" + CLIENT_CONFIG + "=" + clientConfig + ")");
         } else {
             source = Source.EXISTING_INSTANCE;
         }
@@ -83,7 +91,7 @@ public record HazelcastSettings(Source source, Path file, String instanceName, b
                     + lease.toMillis() + "ms): a confirming read that takes a whole lease confirms nothing");
         }
         Duration start = duration(properties, START_TIMEOUT, DEFAULT_START_TIMEOUT);
-        return new HazelcastSettings(source, file, instanceName, tune, unsafe, call, start);
+        return new HazelcastSettings(source, file, instanceName, tune, unsafe, call, start, bool(properties, CLAIM_SERVERS, true));
     }
 
     private static Path readableConfigFile(String key, String value) throws SQLException {

@@ -73,6 +73,11 @@ public final class StandaloneMember {
                     + "exists to be a CP member: set cp-member-count: 3 in every member's file");
             return 2;
         }
+        HazelcastEdition edition = HazelcastEdition.current();
+        if (!edition.memberHasCp()) {
+            err.println("stickyfail standalone member: " + edition.message("the standalone member"));
+            return 2;
+        }
         boolean tuned = tune;
         Config[] next = {first};
         EmbeddedMember member;

@@ -1,5 +1,6 @@
 package dev.stickyfail.internal.decision;
 
+import dev.stickyfail.store.Acknowledgements;
 import dev.stickyfail.store.Decision;
 import dev.stickyfail.store.DecisionStore;
 
@@ -38,8 +39,8 @@ public final class LocalDecisionStore implements DecisionStore {
     }
 
     @Override
-    public boolean acknowledgedByAll(long epoch) {
-        return true;
+    public Acknowledgements acknowledgements(long epoch) {
+        return Acknowledgements.all(Duration.ZERO);
     }
 
     @Override

@@ -181,7 +181,8 @@ public final class StateFile implements AutoCloseable {
         } catch (DateTimeParseException e) {
             return new Unusable("its time '" + p.getProperty("time") + "' is malformed", epoch);
         }
-        return new Loaded(new Decision(server, epoch, p.getProperty("decidedBy", ""), time, p.getProperty("reason", "")));
+        return new Loaded(new Decision(server, epoch, p.getProperty("decidedBy", ""), time, p.getProperty("reason", ""),
+                p.getProperty("history", "")));
     }
 
     /**
@@ -198,6 +199,9 @@ public final class StateFile implements AutoCloseable {
         line(text, "time", decision.decidedAt().toString());
         line(text, "decidedBy", decision.decidedBy());
         line(text, "reason", decision.reason());
+        if (!decision.history().isEmpty()) {
+            line(text, "history", decision.history());
+        }
         Set<PosixFilePermission> mode = currentMode();
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {

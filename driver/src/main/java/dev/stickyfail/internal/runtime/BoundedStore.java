@@ -56,8 +56,8 @@ final class BoundedStore implements AutoCloseable {
         }, callTimeout);
     }
 
-    boolean acknowledgedByAll(long epoch) throws SQLException {
-        return call("acknowledgements", () -> store.acknowledgedByAll(epoch), callTimeout);
+    dev.stickyfail.store.Acknowledgements acknowledgements(long epoch) throws SQLException {
+        return call("acknowledgements", () -> store.acknowledgements(epoch), callTimeout);
     }
 
     Duration lease() {

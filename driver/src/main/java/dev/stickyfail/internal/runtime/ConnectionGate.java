@@ -5,6 +5,7 @@ import dev.stickyfail.UntrustedDecisionException;
 import dev.stickyfail.config.Durations;
 import dev.stickyfail.config.ServerAddress;
 import dev.stickyfail.config.StickyFailConfig;
+import dev.stickyfail.internal.decider.Route;
 import dev.stickyfail.internal.health.ServerMonitor;
 import dev.stickyfail.probe.FailureKind;
 import dev.stickyfail.store.Decision;
@@ -42,7 +43,7 @@ final class ConnectionGate {
             if (lastError != null && System.nanoTime() - deadline >= 0) {
                 throw noUsableServer(lastError);
             }
-            Router.Route r = awaitUsable(deadline, lastError);
+            Route r = awaitUsable(deadline, lastError);
             if (group.lease().expired()) { // the decider fences and republishes; until then, wait as for any unusable route
                 awaitChange(r, Math.min(deadline, System.nanoTime() + config.checkFastInterval().toNanos()));
                 if (System.nanoTime() - deadline >= 0) {
@@ -60,6 +61,12 @@ final class ConnectionGate {
                 }
             } catch (SQLException e) {
                 FailureKind kind = FailureKind.of(e);
+                if (group.lease().expired()) {
+                    // our own socket refused to write: says nothing about the server (not a passive failure)
+                    awaitChange(r, Math.min(deadline, System.nanoTime() + config.checkFastInterval().toNanos()));
+                    lastError = e;
+                    continue;
+                }
                 group.onConnectionError(r.index(), e, kind, true);
                 if (kind == FailureKind.SERVER) {
                     throw e;
@@ -77,11 +84,12 @@ final class ConnectionGate {
                 physical.abort(Runnable::run);
                 throw e;
             }
+            group.rememberAccount(factory);
             TrackedConnection t = group.registry().register(group, r.index(), physical, autoCommit);
             if (tracksSession) {
                 t.enableReplacement(factory);
             }
-            Router.Route now = group.router().current();
+            Route now = group.router().current();
             if (now.usable() && now.index() == r.index() && now.epoch() == r.epoch() && !t.isEvicted() && !group.isStopped()
                     && !group.lease().expired()) {
                 return t;
@@ -95,8 +103,8 @@ final class ConnectionGate {
         }
     }
 
-    private Router.Route awaitUsable(long deadline, SQLException lastError) throws SQLException {
-        Router.Route r;
+    private Route awaitUsable(long deadline, SQLException lastError) throws SQLException {
+        Route r;
         try {
             r = group.router().awaitUsable(deadline, group::isStopped);
         } catch (InterruptedException e) {
@@ -127,7 +135,7 @@ final class ConnectionGate {
                 + "; this instance routes nothing until it can" + (err == null ? "" : "; last error: " + err), null);
     }
 
-    private void awaitChange(Router.Route seen, long until) throws SQLException {
+    private void awaitChange(Route seen, long until) throws SQLException {
         try {
             group.router().awaitChange(seen, until, group::isStopped);
         } catch (InterruptedException e) {

@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Fence {
 
     private static final Logger LOG = LoggerFactory.getLogger(Fence.class);
+    private static final int ABORT_THREADS = 16;
 
     private final String group;
     private final ConnectionRegistry registry;
@@ -32,11 +33,36 @@ final class Fence {
         this.registry = registry;
         this.abortWait = abortWait;
         AtomicInteger n = new AtomicInteger();
-        this.aborter = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+        // bounded: sockets are cut before any abort is queued, so a queued abort holds nothing up
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(ABORT_THREADS, ABORT_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "stickyfail-fence[" + group + "]-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        pool.allowCoreThreadTimeOut(true);
+        this.aborter = pool;
+    }
+
+    /**
+     * Marks and cuts every connection to {@code server} and queues their aborts without waiting for them: for a
+     * thread that must not block (the lease deadline's timer, a stop that cannot wait for the decider).
+     *
+     * @return how many connections this call fenced
+     */
+    int cut(int server, Eviction why) {
+        List<TrackedConnection> marked = registry.mark(server, why);
+        for (TrackedConnection t : marked) {
+            t.cutSocket();
+        }
+        for (TrackedConnection t : marked) {
+            try {
+                aborter.execute(t::abortPhysical);
+            } catch (RuntimeException e) {
+                // closed: the socket is cut already
+            }
+        }
+        return marked.size();
     }
 
     /** @return how many connections this call fenced */

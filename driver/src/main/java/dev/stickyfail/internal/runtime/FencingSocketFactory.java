@@ -15,11 +15,17 @@ import java.net.SocketException;
  *   <li>a switch can cut the connection at once: closing that socket with {@code SO_LINGER=0} sends a reset, throws
  *       out a thread blocked writing to a frozen server, and drops whatever bytes were still queued for the old server;</li>
  *   <li>with a shared store, no byte is written once the lease on the decision has run out (a JVM resumed after a
- *       long pause), even by a thread that had passed every check before the pause.</li>
+ *       long pause): the lease is checked before every chunk of at most {@value #CHUNK} bytes, so a large statement
+ *       stops at its next chunk, and the group cuts every leased socket at the deadline besides. A thread paused
+ *       between the check and the write itself can still send one chunk late; the fence at the server (a session killed
+ *       there refuses it) covers that where the old server answers.</li>
  * </ul>
  * Set as {@code socketFactory} on application connections unless the user set their own.
  */
 public final class FencingSocketFactory extends StandardSocketFactory {
+
+    /** At most this much is written after one lease check. */
+    static final int CHUNK = 64 * 1024;
 
     /** The lease of the group whose connection is being opened on this thread; Connector/J creates us reflectively. */
     static final ThreadLocal<Lease> CONNECTING = new ThreadLocal<>();
@@ -91,8 +97,13 @@ public final class FencingSocketFactory extends StandardSocketFactory {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            check();
-            out.write(b, off, len);
+            do {
+                int n = Math.min(len, CHUNK);
+                check();
+                out.write(b, off, n);
+                off += n;
+                len -= n;
+            } while (len > 0);
         }
     }
 }

@@ -13,6 +13,8 @@ import dev.stickyfail.config.StickyFailConfig;
 import dev.stickyfail.event.ConnectionErrorEvent;
 import dev.stickyfail.event.ProbeEvent;
 import dev.stickyfail.event.StickyFailListener;
+import dev.stickyfail.internal.decider.CoreSettings;
+import dev.stickyfail.internal.decider.SwitchCore;
 import dev.stickyfail.internal.decision.DecisionJournal;
 import dev.stickyfail.internal.decision.LocalDecisionStore;
 import dev.stickyfail.internal.decision.StateFile;
@@ -41,15 +43,14 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One group (same servers and settings) in this JVM, shared by every connection and DataSource that names it. It wires
  * the parts together and serves the application: the {@link ConnectionGate} hands out connections where the
- * {@link Router} says, the {@link Decider} alone changes that (with a {@link LeaseKeeper} for a shared decision), the
- * {@link Fence} cuts connections to servers left behind, the monitors probe, and the registry knows every live
- * connection.
+ * {@link Router} says, the {@link Decider} alone changes that (its logic is the {@link SwitchCore}), the {@link Fence}
+ * cuts connections to servers left behind and the {@link ServerFence} kills what of the application's is left on
+ * them, the monitors probe, and the registry knows every live connection.
  */
 public final class GroupRuntime implements GroupAdmin {
 
@@ -69,6 +70,10 @@ public final class GroupRuntime implements GroupAdmin {
     private final String instanceId;
     private final GroupMBean mbean;
     private final ConnectionGate gate;
+    private final ServerFence serverFence;
+    private final ReplicationGuard replication;
+    private final java.util.concurrent.ExecutorService background;
+    private java.util.concurrent.ScheduledFuture<?> leaseCut;
 
     private DecisionJournal journal;
     private BoundedStore store;
@@ -105,8 +110,43 @@ public final class GroupRuntime implements GroupAdmin {
         }
         this.mbean = config.jmx() ? new GroupMBean(this) : null;
         this.gate = new ConnectionGate(this);
+        ServerFence.Account fenceAccount = new ProbeAccount(config.fenceUser(), config.fencePassword());
+        this.serverFence = new ServerFence(name, servers, config.checkTimeout(), config.serverFenceTimeout(), fenceAccount);
+        if (config.connectorProperties().get("user") != null) {
+            // the URL's (or DataSource's) account, fenced even before this instance opened a connection with it
+            serverFence.remember(new ProbeAccount(config.connectorProperties().get("user"),
+                    config.connectorProperties().get("password")));
+        }
+        this.replication = new ReplicationGuard(this, events);
+        this.background = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "stickyfail-background[" + name + "]");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
+    /** An account the group logs in as with the probe's connector: the fence account, or the URL's own. */
+    private final class ProbeAccount implements ServerFence.Account {
+        private final String user;
+        private final String password;
+
+        ProbeAccount(String user, String password) {
+            this.user = user;
+            this.password = password;
+        }
+
+        @Override
+        public String user() {
+            return user;
+        }
+
+        @Override
+        public Connection session(ServerAddress server, long timeoutMillis) throws SQLException {
+            return probeConnector.openForProbe(server, user, password, timeoutMillis);
+        }
+    }
+
+    /** Readable (host and pid) and unique (a random UUID): in containers the pid is often 1 and hostnames repeat. */
     private static String instanceId() {
         String host;
         try {
@@ -114,7 +154,7 @@ public final class GroupRuntime implements GroupAdmin {
         } catch (java.io.IOException | RuntimeException e) {
             host = "localhost";
         }
-        return host + "/" + ProcessHandle.current().pid() + "/" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000));
+        return host + "/" + ProcessHandle.current().pid() + "/" + java.util.UUID.randomUUID();
     }
 
     /** Opens the state file and the store (file I/O, never under the registry's lock), then starts probing and deciding. */
@@ -150,8 +190,15 @@ public final class GroupRuntime implements GroupAdmin {
             }
             store = new BoundedStore(name, createStore(), storeCallTimeout(), Duration.ofSeconds(60));
             lease = store.lease().isZero() ? Lease.NONE : new Lease(store.lease().toNanos());
-            decider = new Decider(this, monitors, events, router, fence, journal, store, lease, instanceId, local, floor,
-                    refused);
+            long leaseNanos = store.lease().toNanos();
+            CoreSettings settings = new CoreSettings(name, new ArrayList<>(serverNames()), instanceId, leaseNanos,
+                    config.failback(), config.onMarkedDown() == dev.stickyfail.config.OnMarkedDown.SHUTDOWN_SESSIONS,
+                    config.switchCatchUp() || config.reportAbandonedReturn(), config.serverFence(), config.fenceReadOnly(),
+                    Math.min(leaseNanos / 4, TimeUnit.MILLISECONDS.toNanos(250)), holdDownNanos(leaseNanos),
+                    this::storeName, java.time.Instant::now);
+            SwitchCore core = new SwitchCore(settings, servers, local, floor, refused);
+            decider = new Decider(this, monitors, events, router, fence, serverFence, journal, store, lease, replication,
+                    background, core);
             LOG.info("stickyfail[{}] starting: servers {} (first is the primary), check={} every {} (fast {}, down {}), "
                             + "timeout {}, rise {}, fall {}, failback={}, store {}, {}", name, Arrays.toString(servers),
                     config.check(), Durations.format(config.checkInterval()), Durations.format(config.checkFastInterval()),
@@ -177,6 +224,14 @@ public final class GroupRuntime implements GroupAdmin {
         }
     }
 
+    /**
+     * How long a decision another instance made is kept before this instance, seeing its server down, proposes to
+     * leave it: long enough that two instances seeing different servers down move everybody at most every few leases.
+     */
+    private static long holdDownNanos(long leaseNanos) {
+        return Math.max(3 * leaseNanos, TimeUnit.SECONDS.toNanos(10));
+    }
+
     private Duration storeCallTimeout() {
         Duration lease = config.lease();
         return lease.dividedBy(3).compareTo(Duration.ofMillis(500)) < 0 ? Duration.ofMillis(500) : lease.dividedBy(3);
@@ -198,10 +253,14 @@ public final class GroupRuntime implements GroupAdmin {
 
     void stop() {
         stopped = true;
-        router.publish(Router.Route.NONE); // first: no connection is handed out from here on
+        router.publish(dev.stickyfail.internal.decider.Route.NONE); // first: no connection is handed out from here on
         router.wakeAll();
         if (decider != null) {
             decider.stop(Duration.ofSeconds(5)); // fences every server
+        }
+        // whether or not the decider got there: nothing may stay open once this instance leaves the shared table
+        for (int i = 0; i < servers.length; i++) {
+            fence.cut(i, new Eviction(name, servers[i], "the group was stopped", null, epoch()));
         }
         for (ServerMonitor m : monitors) {
             m.stop();
@@ -215,6 +274,8 @@ public final class GroupRuntime implements GroupAdmin {
 
     private void closeQuietly() {
         watchdog.shutdownNow();
+        background.shutdownNow();
+        events.close();
         fence.close();
         try {
             if (store != null) {
@@ -250,13 +311,69 @@ public final class GroupRuntime implements GroupAdmin {
         Map<String, String> props = new LinkedHashMap<>(connectorProperties);
         // our socket factory lets a switch reset the TCP connection; a user's own factory wins (abort() alone then)
         props.putIfAbsent("socketFactory", FencingSocketFactory.class.getName());
-        PhysicalConnector connector = new PhysicalConnector(props);
-        return (server, budget) -> connector.open(server, database, budget);
+        return new AccountConnector(new PhysicalConnector(props), database, props.get("user"), props.get("password"));
+    }
+
+    /** Opens the application's connections as one account, and fence sessions as the same account. */
+    private record AccountConnector(PhysicalConnector connector, String database, String user, String password)
+            implements ConnectionFactory, ServerFence.Account {
+        @Override
+        public Connection open(ServerAddress server, long budgetMillis) throws SQLException {
+            return connector.open(server, database, budgetMillis);
+        }
+
+        @Override
+        public Connection session(ServerAddress server, long timeoutMillis) throws SQLException {
+            return connector.openForProbe(server, user, password, timeoutMillis);
+        }
+
+        @Override
+        public String toString() {
+            return "account " + user; // never the password
+        }
     }
 
     /** A session to a server with the probe's credentials, every read bounded by {@code timeout}. */
     Connection openProbeSession(int server, Duration timeout) throws SQLException {
         return probeConnector.openForProbe(servers[server], config.probeUser(), config.probePassword(), timeout.toMillis());
+    }
+
+    /**
+     * The lease was renewed: at its new deadline, unless renewed again, every leased socket is cut from the watchdog,
+     * whatever the decider is doing then (a store call that hangs must not keep a write going past the lease).
+     */
+    void leaseRenewed() {
+        Lease l = lease;
+        java.util.concurrent.ScheduledFuture<?> previous = leaseCut;
+        if (previous != null) {
+            previous.cancel(false);
+        }
+        long delay = Math.max(0, l.deadlineNanos() - System.nanoTime());
+        try {
+            leaseCut = watchdog.schedule(this::cutIfLeaseExpired, delay, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    private void cutIfLeaseExpired() {
+        if (!lease.expired() || stopped) {
+            return;
+        }
+        int n = 0;
+        for (int i = 0; i < servers.length; i++) {
+            n += fence.cut(i, leaseEviction(i));
+        }
+        if (n > 0) {
+            LOG.warn("stickyfail[{}] the lease ran out: cut {} connections at the deadline", name, n);
+        }
+    }
+
+    /** An application connection was opened as this account: its sessions are fenced at the server from now on. */
+    void rememberAccount(ConnectionFactory factory) {
+        if (factory instanceof ServerFence.Account account) {
+            serverFence.remember(account);
+        }
     }
 
     /** Why connections are evicted and nothing is routed while the lease has run out: one wording everywhere. */
@@ -436,9 +553,36 @@ public final class GroupRuntime implements GroupAdmin {
     public dev.stickyfail.admin.CoordinationInfo coordination() {
         Lease l = lease;
         String err = lastStoreError();
+        dev.stickyfail.internal.decider.Route route = router.current();
         return new dev.stickyfail.admin.CoordinationInfo(store == null ? "" : store.describe(), l.enabled(), !l.expired(),
                 l.enabled() ? l.remainingMillis() : Long.MAX_VALUE, l.enabled() ? l.sinceConfirmedMillis() : 0,
-                err == null ? "" : err);
+                err == null ? "" : err, route.usable(), route.usable() ? "" : notRoutingWhy(route));
+    }
+
+    private String notRoutingWhy(dev.stickyfail.internal.decider.Route route) {
+        Decider d = decider;
+        if (stopped) {
+            return "the group is stopped";
+        }
+        if (refusedWhy() != null) {
+            return refusedWhy();
+        }
+        if (currentDecision() == null) {
+            return "no decision yet";
+        }
+        if (lease.expired()) {
+            return leaseLostWhy();
+        }
+        if (d != null && d.decidedServerUnusable()) {
+            int i = indexOf(currentDecision().server());
+            return "the decided server is unusable here: " + describeServer(i);
+        }
+        return route.index() < 0 ? "a switch is in progress (epoch " + route.epoch() + ")" : "";
+    }
+
+    @Override
+    public boolean routeUsable() {
+        return !stopped && router.current().usable() && !lease.expired();
     }
 
     /** Whether the decision in force is durable (false after a failed state-file write, until a retry succeeds). */
@@ -478,7 +622,7 @@ public final class GroupRuntime implements GroupAdmin {
     public void switchTo(String server) {
         int target = requireIndex(server);
         running("switchTo(" + server + ")");
-        decider.command("switchTo(" + server + ")", () -> decider.adminSwitch(target), adminWait());
+        decider.switchTo(target, adminWait());
     }
 
     @Override
@@ -499,7 +643,7 @@ public final class GroupRuntime implements GroupAdmin {
     private void setAdminState(String server, AdminState state) {
         int index = requireIndex(server);
         running("set " + server + " to " + state);
-        decider.command("set " + server + " to " + state, () -> decider.adminState(index, state), adminWait());
+        decider.setAdminState(index, state, adminWait());
     }
 
     private void running(String what) {

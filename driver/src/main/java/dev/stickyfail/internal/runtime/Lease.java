@@ -4,9 +4,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * How long this instance may trust the shared decision it last confirmed: until one lease after the confirming read
- * was <em>sent</em>. Checked on the statement path and before every socket write (a volatile read and a monotonic
- * clock read, no lock), so a JVM resumed after a pause longer than its lease sends nothing before it has confirmed
+ * was <em>sent</em>. Checked on the statement path and before every chunk a socket writes (two volatile reads and two
+ * clock reads, no lock), so a JVM resumed after a pause longer than its lease sends nothing before it has confirmed
  * the decision again. A store this instance alone writes needs no lease: then {@link #expired()} is always false.
+ *
+ * <p>The deadline is kept on two clocks. The monotonic one does not move while the machine is suspended, or across
+ * a VM snapshot restore; the wall clock does, so a JVM restored ten minutes later finds its lease expired instead of
+ * believing it has most of it left. A wall clock stepped forward (NTP) can only end a lease early, which is safe.
  */
 public final class Lease {
 
@@ -16,6 +20,7 @@ public final class Lease {
     private final boolean enabled;
     private final long leaseNanos;
     private volatile long deadline;
+    private volatile long wallDeadlineMillis;
     private volatile long lastConfirmedAt;
 
     /** @param leaseNanos 0 for none */
@@ -24,6 +29,7 @@ public final class Lease {
         this.leaseNanos = leaseNanos;
         long now = System.nanoTime();
         this.deadline = now; // nothing is trusted before the first confirmation
+        this.wallDeadlineMillis = System.currentTimeMillis();
         this.lastConfirmedAt = now;
     }
 
@@ -33,7 +39,7 @@ public final class Lease {
 
     /** Hot path. */
     public boolean expired() {
-        return enabled && System.nanoTime() - deadline >= 0;
+        return enabled && (System.nanoTime() - deadline >= 0 || System.currentTimeMillis() - wallDeadlineMillis >= 0);
     }
 
     /** A read of the decision, sent at {@code sentAt} (nanoTime), succeeded. @return whether the lease had expired */
@@ -41,7 +47,9 @@ public final class Lease {
         boolean wasExpired = expired();
         long d = sentAt + leaseNanos;
         if (d - deadline > 0) {
+            long wallSent = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAt);
             deadline = d;
+            wallDeadlineMillis = wallSent + TimeUnit.NANOSECONDS.toMillis(leaseNanos);
             lastConfirmedAt = sentAt;
         }
         return wasExpired;
@@ -50,15 +58,22 @@ public final class Lease {
     /** Stops trusting at once (the store said something this instance must not follow). */
     void revoke() {
         deadline = System.nanoTime();
+        wallDeadlineMillis = System.currentTimeMillis();
     }
 
     long leaseNanos() {
         return leaseNanos;
     }
 
+    /** The monotonic deadline (nanoTime). */
+    long deadlineNanos() {
+        return deadline;
+    }
+
     /** Milliseconds left; negative once expired, by how long. */
     public long remainingMillis() {
-        return TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        return Math.min(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()),
+                wallDeadlineMillis - System.currentTimeMillis());
     }
 
     /** Milliseconds since the last confirming read was sent. */

@@ -19,15 +19,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * What only an in-process driver can do at a switch, because it speaks MySQL to both servers: make the new server
  * apply the backlog it had received from the old one before it takes writes, and, when the old server is reachable
- * again, report the transactions it has that the new one never received. Used by the decider thread only; every call
- * is bounded.
+ * again, report the transactions it has that the new one never received. The catch-up runs on the decider thread, the
+ * report on a background thread (it must not hold up a switch); every call is bounded.
  */
 final class ReplicationGuard {
 
@@ -40,7 +39,8 @@ final class ReplicationGuard {
 
     private final GroupRuntime group;
     private final EventDispatcher events;
-    private final Map<Integer, Pending> pending = new HashMap<>();
+    /** Written by the decider at a switch, read by the background thread that reports a returning server. */
+    private final Map<Integer, Pending> pending = new java.util.concurrent.ConcurrentHashMap<>();
     private final Deque<ErrantReport> reports = new ArrayDeque<>();
 
     ReplicationGuard(GroupRuntime group, EventDispatcher events) {

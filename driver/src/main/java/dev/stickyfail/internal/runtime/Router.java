@@ -1,5 +1,7 @@
 package dev.stickyfail.internal.runtime;
 
+import dev.stickyfail.internal.decider.Route;
+
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -7,15 +9,6 @@ import java.util.concurrent.TimeUnit;
  * wait while there is nowhere to go. Only the decider (and {@code stop}) publishes.
  */
 final class Router {
-
-    /** Where connections go now: {@code index} of the decided server, and whether it may be used. */
-    record Route(int index, long epoch, boolean usable) {
-        static final Route NONE = new Route(-1, 0, false);
-
-        static Route closed(long epoch) {
-            return new Route(-1, epoch, false);
-        }
-    }
 
     private final Object signal = new Object();
     private volatile Route route = Route.NONE;
@@ -45,11 +38,11 @@ final class Router {
      */
     Route awaitUsable(long deadline, java.util.function.BooleanSupplier stopped) throws InterruptedException {
         Route r = route;
-        if (r.usable) {
+        if (r.usable()) {
             return r;
         }
         synchronized (signal) {
-            while (!(r = route).usable) {
+            while (!(r = route).usable()) {
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0 || stopped.getAsBoolean()) {
                     return null;

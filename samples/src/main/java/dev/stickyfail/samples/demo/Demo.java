@@ -127,7 +127,7 @@ public final class Demo {
             }
             FailoverScenario scenario = new FailoverScenario(topology, scenarioOptions, "demo-" + System.currentTimeMillis());
             Narrator[] narrator = new Narrator[1];
-            DemoClients clients = new StickyFailHikari(topology, options.writers(), line -> {
+            DemoClients clients = new HikariPoolClients(topology, options.writers(), line -> {
                 if (narrator[0] != null) {
                     narrator[0].line("  " + line);
                 } else {

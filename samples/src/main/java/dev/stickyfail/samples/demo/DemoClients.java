@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * The application side of the demo: the pools the writers use and what the driver reports. One implementation
- * today ({@link StickyFailHikari}: one HikariCP pool over {@code jdbc:stickyfail:}); several application
+ * today ({@link HikariPoolClients}: one HikariCP pool over {@code jdbc:stickyfail:}); several application
  * instances sharing one decision, or a Spring Boot application, are further implementations behind a demo option.
  */
 interface DemoClients {

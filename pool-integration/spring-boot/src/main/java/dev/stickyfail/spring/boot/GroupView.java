@@ -1,9 +1,13 @@
 package dev.stickyfail.spring.boot;
 
+import dev.stickyfail.admin.CoordinationInfo;
+import dev.stickyfail.admin.ErrantReport;
 import dev.stickyfail.admin.GroupAdmin;
 import dev.stickyfail.admin.ServerInfo;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** A group as the health indicator and the endpoint show it: plain maps, so any JSON mapper renders them. */
@@ -12,11 +16,29 @@ final class GroupView {
     private GroupView() {
     }
 
+    /** The health details: decision, lease, servers. */
     static Map<String, Object> of(GroupAdmin admin) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("group", admin.name());
         view.put("activeServer", admin.activeServer().orElse(null));
         view.put("epoch", admin.epoch());
+        view.put("routeUsable", admin.routeUsable());
+        CoordinationInfo c = admin.coordination();
+        if (!c.notRoutingWhy().isEmpty()) {
+            view.put("notRoutingWhy", c.notRoutingWhy());
+        }
+        Map<String, Object> coordination = new LinkedHashMap<>();
+        coordination.put("store", c.store());
+        coordination.put("shared", c.shared());
+        coordination.put("leaseHeld", c.leaseHeld());
+        if (c.shared()) {
+            coordination.put("leaseRemainingMs", c.leaseRemainingMillis());
+            coordination.put("sinceConfirmedMs", c.sinceConfirmedMillis());
+        }
+        if (!c.lastStoreError().isEmpty()) {
+            coordination.put("lastStoreError", c.lastStoreError());
+        }
+        view.put("coordination", coordination);
         admin.decision().ifPresent(d -> {
             Map<String, Object> decision = new LinkedHashMap<>();
             decision.put("server", d.server());
@@ -42,6 +64,26 @@ final class GroupView {
             servers.put(s.getServer(), server);
         }
         view.put("servers", servers);
+        return view;
+    }
+
+    /** The endpoint's view: the health details and the errant transactions found on servers switched away from. */
+    static Map<String, Object> withErrant(GroupAdmin admin) {
+        Map<String, Object> view = of(admin);
+        List<Map<String, Object>> errant = new ArrayList<>();
+        for (ErrantReport r : admin.errantTransactions()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("oldServer", r.oldServer());
+            e.put("newServer", r.newServer());
+            e.put("epoch", r.epoch());
+            e.put("count", r.count());
+            e.put("exact", r.exact());
+            e.put("ranges", r.ranges());
+            e.put("at", r.at() == null ? null : r.at().toString());
+            e.put("message", r.message());
+            errant.add(e);
+        }
+        view.put("errantTransactions", errant);
         return view;
     }
 }

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code /actuator/stickyfail}: the groups, their servers and decisions ({@code GET}), one group
+ * {@code /actuator/stickyfail}: the groups, their decisions, leases, servers and errant transactions ({@code GET}), one group
  * ({@code GET /actuator/stickyfail/{group}}), and HAProxy's runtime commands ({@code POST
  * /actuator/stickyfail/{switchTo|maintenance|drain|ready}} with {@code {"server": "host:port"}}, plus {@code "group"}
  * when the application has several). The write operations change where every request of the application goes: they
@@ -28,14 +28,14 @@ public class StickyFailEndpoint {
     @ReadOperation
     public Map<String, Object> groups() {
         Map<String, Object> byName = new LinkedHashMap<>();
-        StickyFail.groups().forEach(g -> byName.put(g.name(), GroupView.of(g)));
+        StickyFail.groups().forEach(g -> byName.put(g.name(), GroupView.withErrant(g)));
         return Map.of("groups", byName);
     }
 
     /** One group; {@code 404} when there is none of that name. */
     @ReadOperation
     public @Nullable Map<String, Object> group(@Selector String group) {
-        return StickyFail.group(group).map(GroupView::of).orElse(null);
+        return StickyFail.group(group).map(GroupView::withErrant).orElse(null);
     }
 
     /**
@@ -59,7 +59,7 @@ public class StickyFailEndpoint {
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new InvalidEndpointRequestException(action + "(" + server + ") refused: " + e.getMessage(), e.getMessage());
         }
-        return GroupView.of(admin);
+        return GroupView.withErrant(admin);
     }
 
     private static GroupAdmin resolve(@Nullable String group) {

@@ -12,11 +12,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code stickyfail} in {@code /actuator/health}: {@code UP} while every group's active server is up, {@code DOWN}
- * when a group has no usable server (no active server, or the active one is down and no other is up), {@code UNKNOWN} before the first group starts (with the DataSource's first
- * connection). Details: the group, its active server, epoch and decision, and per server its state, admin state,
- * last check (result, latency, age) and connections; with several groups, one such map per group name. Reads the
- * groups' admin snapshots only: it never opens a connection.
+ * {@code stickyfail} in {@code /actuator/health}: {@code UP} while every group routes to its active server;
+ * {@code OUT_OF_SERVICE} while a group fails closed here although its server is up (with a shared store: its lease is
+ * not held, the decision cannot be confirmed; or the decided server is in maintenance or switching); {@code DOWN} when a
+ * group has no usable server (no active server, or the active one is down); {@code UNKNOWN} before the first group
+ * starts (with the DataSource's first connection). For Kubernetes, put it in the readiness group, not in liveness.
+ * Details: the group, its active server, epoch, whether its route is usable here, its lease and store, its decision,
+ * and per server its state, admin state, last check (result, latency, age) and connections; with several groups, one
+ * such map per group name. Reads the groups' admin snapshots only: it never opens a connection.
  */
 public class StickyFailHealthIndicator extends AbstractHealthIndicator {
 
@@ -31,11 +34,12 @@ public class StickyFailHealthIndicator extends AbstractHealthIndicator {
             builder.unknown().withDetail("reason", "no stickyfail group is running yet: it starts with the DataSource's first connection");
             return;
         }
-        boolean serving = groups.stream().allMatch(StickyFailHealthIndicator::serving);
-        if (serving) {
-            builder.up();
-        } else {
+        if (!groups.stream().allMatch(StickyFailHealthIndicator::serving)) {
             builder.down();
+        } else if (!groups.stream().allMatch(GroupAdmin::routeUsable)) {
+            builder.outOfService();
+        } else {
+            builder.up();
         }
         if (groups.size() == 1) {
             builder.withDetails(GroupView.of(groups.get(0)));

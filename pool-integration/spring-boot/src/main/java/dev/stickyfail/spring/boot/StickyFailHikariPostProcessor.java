@@ -2,6 +2,7 @@ package dev.stickyfail.spring.boot;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.stickyfail.StickyFail;
+import dev.stickyfail.config.StickyFailConfig;
 import dev.stickyfail.hikari.StickyFailExceptionOverride;
 import dev.stickyfail.hikari.StickyFailHikari;
 import org.slf4j.Logger;
@@ -12,6 +13,7 @@ import org.springframework.beans.factory.config.DestructionAwareBeanPostProcesso
 import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -50,6 +52,9 @@ class StickyFailHikariPostProcessor implements DestructionAwareBeanPostProcessor
                 LOG.warn("stickyfail: the HikariCP pool {} (bean {}) was started before Spring finished creating it; "
                         + "stickyfail.* properties from the environment were not applied to it", pool.getPoolName(), beanName);
             }
+            if (pool.getJdbcUrl() != null) {
+                StoreCheck.check(StickyFailConfig.from(pool.getJdbcUrl(), asStrings(pool.getDataSourceProperties())));
+            }
             String group = StickyFailHikari.groupOf(pool);
             registrations.put(pool, StickyFailHikari.register(pool, group));
             LOG.info("stickyfail[{}] HikariCP pool {} (bean {}): its connections are retired when a switch starts",
@@ -79,6 +84,16 @@ class StickyFailHikariPostProcessor implements DestructionAwareBeanPostProcessor
         if (pool.getExceptionOverrideClassName() == null && pool.getExceptionOverride() == null) {
             pool.setExceptionOverrideClassName(StickyFailExceptionOverride.class.getName());
         }
+    }
+
+    private static Properties asStrings(Properties in) {
+        Properties out = new Properties();
+        in.forEach((k, v) -> {
+            if (k != null && v != null) {
+                out.setProperty(k.toString(), v.toString());
+            }
+        });
+        return out;
     }
 
     /** Whether the pool's URL or properties already set {@code key} (they win over the environment's typed values). */

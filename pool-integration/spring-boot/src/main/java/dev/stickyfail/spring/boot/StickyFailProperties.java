@@ -12,9 +12,10 @@ import java.util.Map;
  * stickyfail's driver properties, bound from {@code stickyfail.*} in {@code application.properties} or YAML and passed
  * to the driver as connection properties of the application's DataSource. Unset ones keep the driver's defaults; a
  * parameter in {@code spring.datasource.url} wins over the same key here, as in the driver. The README's configuration
- * reference describes each in full, with the HAProxy keyword it stands for.
+ * reference describes each in full, with the HAProxy keyword it stands for. An unknown {@code stickyfail.*} key stops the
+ * application at start (a typo must not fall back to a default silently), as the driver refuses one.
  */
-@ConfigurationProperties(prefix = "stickyfail")
+@ConfigurationProperties(prefix = "stickyfail", ignoreUnknownFields = false)
 public class StickyFailProperties {
 
     /** Name of the decision; default: the DataSource's pool name (spring.datasource.name), else the host list. */
@@ -98,8 +99,8 @@ public class StickyFailProperties {
     /** Whether a connection idle at a switch is replaced at its next use (driver default true). */
     private Boolean replaceIdleConnections;
 
-    /** Settings of stickyfail.store=hazelcast, passed as stickyfail.hazelcast.&lt;key&gt;. */
-    private Map<String, String> hazelcast = new LinkedHashMap<>();
+    /** Settings of stickyfail.store=hazelcast (docs/several-instances.md). */
+    private final Hazelcast hazelcast = new Hazelcast();
 
     /**
      * The properties as the driver reads them ({@code stickyfail.checkInterval=500ms}, ...), only those that are set.
@@ -133,7 +134,13 @@ public class StickyFailProperties {
         put(p, "onAbandonedReturn", onAbandonedReturn);
         put(p, "galeraAvailableWhenDonor", galeraAvailableWhenDonor);
         put(p, "replaceIdleConnections", replaceIdleConnections);
-        hazelcast.forEach((k, v) -> put(p, "hazelcast." + k, v));
+        put(p, "hazelcast.config", hazelcast.config);
+        put(p, "hazelcast.clientConfig", hazelcast.clientConfig);
+        put(p, "hazelcast.instanceName", hazelcast.instanceName);
+        put(p, "hazelcast.tune", hazelcast.tune);
+        put(p, "hazelcast.allowUnsafeMode", hazelcast.allowUnsafeMode);
+        put(p, "hazelcast.callTimeout", hazelcast.callTimeout);
+        put(p, "hazelcast.startTimeout", hazelcast.startTimeout);
         return p;
     }
 
@@ -362,12 +369,93 @@ public class StickyFailProperties {
         this.replaceIdleConnections = replaceIdleConnections;
     }
 
-    public Map<String, String> getHazelcast() {
+    public Hazelcast getHazelcast() {
         return hazelcast;
     }
 
-    public void setHazelcast(Map<String, String> hazelcast) {
-        this.hazelcast = hazelcast;
+    /**
+     * {@code stickyfail.hazelcast.*}, typed, so that Spring's relaxed names ({@code client-config},
+     * {@code STICKYFAIL_HAZELCAST_CLIENTCONFIG}) reach the driver as the keys it knows ({@code clientConfig}). Exactly
+     * one of {@code config}, {@code client-config} and {@code instance-name} is needed with {@code stickyfail.store=hazelcast}.
+     */
+    public static class Hazelcast {
+
+        /** A Hazelcast member file (.yaml or .xml): start an embedded CP member from it, one per JVM. */
+        private Path config;
+
+        /** A Hazelcast client file (.yaml or .xml): join an existing cluster with 3 CP members as a client. */
+        private Path clientConfig;
+
+        /** The instance name of a HazelcastInstance (member or client) the application already runs. */
+        private String instanceName;
+
+        /** Apply stickyfail's failure-detector and Raft timings to the embedded member or client (driver default true). */
+        private Boolean tune;
+
+        /** Accept a cluster without CP Subsystem (cp-member-count 0): two instances can then each decide alone (driver default false). */
+        private Boolean allowUnsafeMode;
+
+        /** Bound of every Hazelcast call (driver default a quarter of stickyfail.lease, at most 2s). */
+        private Duration callTimeout;
+
+        /** How long the first connection waits for the CP Subsystem to form (driver default 60s). */
+        private Duration startTimeout;
+
+        public Path getConfig() {
+            return config;
+        }
+
+        public void setConfig(Path config) {
+            this.config = config;
+        }
+
+        public Path getClientConfig() {
+            return clientConfig;
+        }
+
+        public void setClientConfig(Path clientConfig) {
+            this.clientConfig = clientConfig;
+        }
+
+        public String getInstanceName() {
+            return instanceName;
+        }
+
+        public void setInstanceName(String instanceName) {
+            this.instanceName = instanceName;
+        }
+
+        public Boolean getTune() {
+            return tune;
+        }
+
+        public void setTune(Boolean tune) {
+            this.tune = tune;
+        }
+
+        public Boolean getAllowUnsafeMode() {
+            return allowUnsafeMode;
+        }
+
+        public void setAllowUnsafeMode(Boolean allowUnsafeMode) {
+            this.allowUnsafeMode = allowUnsafeMode;
+        }
+
+        public Duration getCallTimeout() {
+            return callTimeout;
+        }
+
+        public void setCallTimeout(Duration callTimeout) {
+            this.callTimeout = callTimeout;
+        }
+
+        public Duration getStartTimeout() {
+            return startTimeout;
+        }
+
+        public void setStartTimeout(Duration startTimeout) {
+            this.startTimeout = startTimeout;
+        }
     }
 
     @Override

@@ -77,8 +77,15 @@ class BootFailoverTest {
         assertThat(epoch).isPositive();
         assertThat(sf.at("/details/servers").propertyNames()).containsExactly(db0, db1);
 
+        assertThat(sf.at("/details/routeUsable").asBoolean()).isTrue();
+        assertThat(sf.at("/details/coordination/leaseHeld").asBoolean()).isTrue();
+        assertThat(sf.at("/details/coordination/shared").asBoolean()).isFalse();
+        assertThat(sf.at("/details/coordination/store").asString()).contains("local");
+
         JsonNode endpoint = http.get(port, "/actuator/stickyfail");
         assertThat(endpoint.at("/groups/boot-app/activeServer").asString()).isEqualTo(db0);
+        assertThat(endpoint.at("/groups/boot-app/coordination/leaseHeld").asBoolean()).isTrue();
+        assertThat(endpoint.at("/groups/boot-app/errantTransactions").isArray()).isTrue();
         assertThat(http.get(port, "/actuator/stickyfail/boot-app").at("/epoch").asLong()).isEqualTo(epoch);
 
         int refused = http.post(port, "/actuator/stickyfail/switchTo", "{\"server\":\"" + db1 + "\"}").statusCode();
@@ -106,6 +113,18 @@ class BootFailoverTest {
                 .isEqualTo("hikaricp.connections");
 
         assertThat(jdbc.queryForObject("SELECT @@server_id", Long.class)).isEqualTo(group.server(1).serverId());
+
+        // the decided server is up but unusable here (maintenance, nowhere to switch): the instance fails closed
+        dev.stickyfail.admin.GroupAdmin admin = dev.stickyfail.StickyFail.group("boot-app").orElseThrow();
+        admin.setMaintenance(db1, true);
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                "OUT_OF_SERVICE".equals(http.getAnyStatus(port, "/actuator/health/stickyfail").at("/status").asString()));
+        JsonNode closed = http.getAnyStatus(port, "/actuator/health/stickyfail").at("/details");
+        assertThat(closed.at("/routeUsable").asBoolean()).isFalse();
+        assertThat(closed.at("/servers/" + db1 + "/state").asString()).isEqualTo("UP");
+        admin.ready(db1);
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                "UP".equals(http.getAnyStatus(port, "/actuator/health/stickyfail").at("/status").asString()));
 
         // the contributor alone: the whole health would also wait for the db check's connection (failoverTimeout)
         group.server(1).kill();

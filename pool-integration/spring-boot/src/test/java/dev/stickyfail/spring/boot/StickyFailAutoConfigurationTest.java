@@ -44,7 +44,8 @@ class StickyFailAutoConfigurationTest {
 
     @Test
     void aStickyfailUrlNeedsNoDriverClassNameAndGetsTheHikariIntegrationPropertiesAndOverride() {
-        runner.withPropertyValues(URL, "stickyfail.fall=2", "stickyfail.check-interval=250ms", "stickyfail.checkPassword=s3cret")
+        runner.withPropertyValues(URL, "stickyfail.fall=2", "stickyfail.check-interval=250ms", "stickyfail.checkPassword=s3cret",
+                        "stickyfail.failover-timeout=45s")
                 .run(context -> {
                     assertThat(context).hasNotFailed().hasSingleBean(StickyFailHikariPostProcessor.class)
                             .hasSingleBean(StickyFailProperties.class);
@@ -54,11 +55,27 @@ class StickyFailAutoConfigurationTest {
                     assertThat(pool.getDataSourceProperties()).containsEntry("stickyfail.fall", "2")
                             .containsEntry("stickyfail.checkInterval", "250ms")
                             .containsEntry("stickyfail.checkPassword", "s3cret")
+                            .containsEntry("stickyfail.failoverTimeout", "45s")
                             .doesNotContainKey("stickyfail.group");
                     assertThat(pool.getExceptionOverrideClassName()).isEqualTo(StickyFailExceptionOverride.class.getName());
                     assertThat(pool.getPoolName()).as("no name anywhere: the pool takes the group's default name")
                             .isEqualTo("db0:3306,db1:3306");
                     assertThat(context.getBean(StickyFailProperties.class).toString()).doesNotContain("s3cret");
+                });
+    }
+
+    /** stickyfail-hazelcast is not on this module's class path, as in an application that forgot it. */
+    @Test
+    void aSharedStoreWhoseArtifactIsMissingStopsTheApplicationAtStartNamingTheArtifact() {
+        runner.withPropertyValues(URL, "stickyfail.store=hazelcast", "stickyfail.hazelcast.config=/etc/app/member.yaml")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    Throwable root = context.getStartupFailure();
+                    while (root.getCause() != null) {
+                        root = root.getCause();
+                    }
+                    assertThat(root).hasMessage("stickyfail.store=hazelcast needs the artifact dev.stickyfail:stickyfail-hazelcast"
+                            + " on the class path (beside stickyfail-spring-boot-starter), and it is not there");
                 });
     }
 

@@ -1,4 +1,4 @@
-package dev.stickyfail.internal.runtime;
+package dev.stickyfail.internal.decider;
 
 import dev.stickyfail.admin.AdminState;
 import dev.stickyfail.admin.ServerState;

@@ -9,6 +9,8 @@ import dev.stickyfail.event.EvictionEvent;
 import dev.stickyfail.event.ServerStateEvent;
 import dev.stickyfail.event.StickyFailListener;
 import dev.stickyfail.event.SwitchEvent;
+import dev.stickyfail.hikari.StickyFailExceptionOverride;
+import dev.stickyfail.hikari.StickyFailHikari;
 import dev.stickyfail.testkit.ServerGroup;
 import dev.stickyfail.testkit.workload.FailoverScenario;
 import dev.stickyfail.testkit.workload.Timeline;
@@ -22,16 +24,18 @@ import java.util.function.Consumer;
 
 /**
  * One application instance: a HikariCP pool (as many connections as writers) over a {@link StickyFailDataSource}
- * at default settings. Its switches and server state changes go on the scenario's timeline.
+ * at default settings, with the real HikariCP integration a user adds ({@code stickyfail-hikari}:
+ * {@link StickyFailHikari#register} and {@link StickyFailExceptionOverride}). Its switches and server state changes go
+ * on the scenario's timeline.
  */
-final class StickyFailHikari implements DemoClients {
+final class HikariPoolClients implements DemoClients {
 
     private final Topology topology;
     private final int poolSize;
     private final Consumer<String> setupLine;
     private volatile GroupAdmin admin;
 
-    StickyFailHikari(Topology topology, int poolSize, Consumer<String> setupLine) {
+    HikariPoolClients(Topology topology, int poolSize, Consumer<String> setupLine) {
         this.topology = topology;
         this.poolSize = poolSize;
         this.setupLine = setupLine;
@@ -39,7 +43,7 @@ final class StickyFailHikari implements DemoClients {
 
     @Override
     public String description() {
-        return "HikariCP and jdbc:stickyfail: (default settings)";
+        return "HikariCP and jdbc:stickyfail: (default settings, with the stickyfail-hikari integration)";
     }
 
     @Override
@@ -62,8 +66,11 @@ final class StickyFailHikari implements DemoClients {
         hc.setDataSource(ds);
         hc.setMaximumPoolSize(poolSize);
         hc.setMinimumIdle(poolSize);
+        hc.setExceptionOverrideClassName(StickyFailExceptionOverride.class.getName());
         HikariDataSource pool = new HikariDataSource(hc);
+        StickyFailHikari.Registration registration = StickyFailHikari.register(pool, a.name());
         return List.of(new WorkloadClient("HikariCP + stickyfail", pool, () -> {
+            registration.close();
             pool.close();
             ds.close();
         }));

@@ -1,0 +1,225 @@
+package dev.stickyfail.internal.runtime;
+
+import dev.stickyfail.config.ServerAddress;
+import dev.stickyfail.internal.decider.ServerFenceOutcome;
+import dev.stickyfail.internal.health.ServerMonitor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Fences a server at the server: what the client-side fence cannot stop (a statement the server already received,
+ * waiting on a lock or still executing, and the pooled sessions of a paused instance) is stopped by killing, on that
+ * server, every session of the application's accounts but the fencing session itself, and waiting until they are
+ * gone. An account may list and kill its own sessions without any privilege (MySQL 8, MariaDB 11.4). With
+ * {@code stickyfail.fenceReadOnly} the server is also made read-only by a privileged fence account, so nothing of
+ * anyone's can commit there.
+ *
+ * <p>Runs on the decider thread only; every session it opens is bounded by {@code checkTimeout} for the login and each
+ * read, and the wait for killed sessions by {@code serverFenceTimeout}.
+ */
+final class ServerFence {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServerFence.class);
+    private static final String OWN_SESSIONS =
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()";
+
+    private final String group;
+    private final ServerAddress[] servers;
+    private final Duration loginTimeout;
+    private final Duration waitTimeout;
+    private final Account fenceAccount;
+    /** Every account the group opened application connections with, by user. */
+    private final Map<String, Account> accounts = new ConcurrentHashMap<>();
+
+    /** Opens a session to a server as one account. */
+    interface Account {
+        String user();
+
+        Connection session(ServerAddress server, long timeoutMillis) throws SQLException;
+    }
+
+    ServerFence(String group, ServerAddress[] servers, Duration loginTimeout, Duration waitTimeout, Account fenceAccount) {
+        this.group = group;
+        this.servers = servers;
+        this.loginTimeout = loginTimeout;
+        this.waitTimeout = waitTimeout;
+        this.fenceAccount = fenceAccount;
+    }
+
+    /** An application connection was opened as {@code account}: its sessions are fenced from now on. */
+    void remember(Account account) {
+        if (account != null && account.user() != null) {
+            accounts.putIfAbsent(account.user(), account);
+        }
+    }
+
+    /** Kills the application's sessions on {@code server} and waits until they are gone; with {@code readOnly}, then sets read-only. */
+    ServerFenceOutcome fence(int server, boolean readOnly) {
+        ServerAddress address = servers[server];
+        long deadline = System.nanoTime() + waitTimeout.toNanos();
+        boolean answered = false;
+        int killed = 0;
+        int remaining = 0;
+        List<String> notes = new ArrayList<>();
+        for (Account account : accounts.values()) {
+            try (Connection c = account.session(address, loginTimeout.toMillis())) {
+                answered = true;
+                List<Long> ids = sessions(c, account.user(), null);
+                for (long id : ids) {
+                    if (kill(c, id)) {
+                        killed++;
+                    }
+                }
+                int left = awaitGone(c, account.user(), ids, deadline);
+                remaining += left;
+                if (left > 0) {
+                    notes.add(left + " of " + account.user() + "'s sessions still there after "
+                            + waitTimeout.toMillis() + " ms");
+                }
+            } catch (SQLException | RuntimeException e) {
+                notes.add("as " + account.user() + ": " + describe(e));
+            }
+        }
+        boolean madeReadOnly = false;
+        if (readOnly && (answered || accounts.isEmpty())) {
+            try {
+                setReadOnly(address, true);
+                madeReadOnly = true;
+                answered = true;
+            } catch (SQLException | RuntimeException e) {
+                notes.add("not made read-only: " + describe(e));
+            }
+        }
+        String detail;
+        if (!answered) {
+            detail = accounts.isEmpty() ? "not fenced at the server: no application account is known yet"
+                    : "did not answer a fresh session (" + String.join("; ", notes) + "): fenced by the leases and by "
+                    + "every other instance that can reach it";
+        } else {
+            detail = "killed " + killed + " session" + (killed == 1 ? "" : "s") + " of " + accounts.keySet()
+                    + (madeReadOnly ? ", made read-only" : "") + (notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")");
+        }
+        if (answered && (remaining > 0 || readOnly && !madeReadOnly)) {
+            LOG.warn("stickyfail[{}] fence at {}: {}", group, address, detail);
+        }
+        return new ServerFenceOutcome(answered, killed, remaining, madeReadOnly, detail);
+    }
+
+    /**
+     * Makes {@code server} writable again after an earlier read-only fence, if {@code stillDecided} (asked while this
+     * instance holds the server's fence lock) says the decision that makes it active is still in force; returns why
+     * not, or {@code null}. The read-only fence takes the same lock, so of "clear for epoch e" and "fence for epoch
+     * e+1" whichever comes second sees the other: a late clear cannot undo a newer fence.
+     */
+    String clearReadOnly(int server, java.util.function.Supplier<String> stillDecided) {
+        try {
+            return setReadOnly(servers[server], false, stillDecided);
+        } catch (SQLException | RuntimeException e) {
+            return describe(e);
+        }
+    }
+
+    private void setReadOnly(ServerAddress server, boolean on) throws SQLException {
+        String refused = setReadOnly(server, on, () -> null);
+        if (refused != null) {
+            throw new SQLException(refused);
+        }
+    }
+
+    private String setReadOnly(ServerAddress server, boolean on, java.util.function.Supplier<String> mayClear)
+            throws SQLException {
+        if (fenceAccount == null) {
+            throw new SQLException("no fence account (stickyfail.fenceUser, or a user in the URL)");
+        }
+        long lockSeconds = Math.max(1, (waitTimeout.toMillis() + 999) / 1000);
+        try (Connection c = fenceAccount.session(server, loginTimeout.toMillis()); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT GET_LOCK('stickyfail.fence', " + lockSeconds + ")")) {
+                if (!rs.next() || rs.getInt(1) != 1) {
+                    throw new SQLException("the server's fence lock was busy for " + lockSeconds + " s");
+                }
+            }
+            if (!on) {
+                String stale = mayClear.get();
+                if (stale != null) {
+                    return stale; // the lock goes with the session
+                }
+            }
+            boolean mariadb;
+            try (ResultSet rs = st.executeQuery("SELECT @@version")) {
+                mariadb = rs.next() && rs.getString(1).contains("MariaDB");
+            }
+            // SET GLOBAL read_only waits for open transactions and table locks: never longer than the fence may take
+            st.execute("SET SESSION lock_wait_timeout = " + Math.max(1, (waitTimeout.toMillis() + 999) / 1000));
+            String value = on ? "ON" : "OFF";
+            if (mariadb) {
+                st.execute("SET GLOBAL read_only = " + value);
+            } else if (on) {
+                st.execute("SET GLOBAL super_read_only = ON"); // implies read_only
+            } else {
+                st.execute("SET GLOBAL super_read_only = OFF");
+                st.execute("SET GLOBAL read_only = OFF");
+            }
+        }
+        return null;
+    }
+
+    private static List<Long> sessions(Connection c, String user, List<Long> among) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(OWN_SESSIONS)) {
+            ps.setString(1, user);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long id = rs.getLong(1);
+                    if (among == null || among.contains(id)) {
+                        ids.add(id);
+                    }
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** @return whether the session was there to kill */
+    private static boolean kill(Connection c, long id) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("KILL CONNECTION " + id);
+            return true;
+        } catch (SQLException e) {
+            if (e.getErrorCode() == 1094) { // unknown thread id: it ended by itself
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Waits until none of {@code ids} is listed any more, or the deadline; returns how many are left. */
+    private static int awaitGone(Connection c, String user, List<Long> ids, long deadline) throws SQLException {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        while (true) {
+            int left = sessions(c, user, ids).size();
+            if (left == 0 || System.nanoTime() - deadline >= 0) {
+                return left;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // a killed session ends at its next check
+        }
+    }
+
+    private static String describe(Exception e) {
+        return e instanceof SQLException se ? ServerMonitor.describe(se) : e.toString();
+    }
+}
