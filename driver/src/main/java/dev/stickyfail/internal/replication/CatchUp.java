@@ -119,9 +119,9 @@ public final class CatchUp {
 
     /**
      * {@code WAIT_FOR_EXECUTED_GTID_SET}, which reads its timeout in whole seconds (8.0.15 waits 1 s for 1.5 and
-     * returns at once for 0.5; with 0 it had not returned after 10 s): the server waits the whole seconds, then a {@code GTID_SUBSET}
-     * check every {@value #POLL_MILLIS} ms covers the rest, so the wait lasts the timeout on every version. 1 from
-     * either means not yet.
+     * returns at once for 0.5; with 0 it had not returned after 10 s): the server waits the whole seconds, then a
+     * {@code GTID_SUBSET} check every {@value #POLL_MILLIS} ms covers the rest, so the wait lasts the timeout on every
+     * version. 1 from either means not yet.
      */
     private Answer mysqlWait(GtidSet pending, long deadline) throws SQLException {
         String target = pending.toString();
