@@ -1,6 +1,7 @@
 package dev.stickyfail.testkit;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -44,6 +45,24 @@ final class CacheDirs {
                 ? Path.of(configured)
                 : Path.of(System.getProperty("user.home"), ".cache", "stickyfail");
         return root.toAbsolutePath();
+    }
+
+    /** Builds what lives in the cache: binaries, templates. */
+    interface Builder<T> {
+        T build(Path cacheRoot) throws IOException, InterruptedException;
+    }
+
+    /** Runs {@code builder} on the cache, its failures as unchecked exceptions naming {@code what}. */
+    static <T> T prepare(String what, Builder<T> builder) {
+        Path cacheRoot = root();
+        try {
+            return builder.build(cacheRoot);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the " + what + " in " + cacheRoot, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while preparing the " + what, e);
+        }
     }
 
     static boolean isComplete(Path entry) {

