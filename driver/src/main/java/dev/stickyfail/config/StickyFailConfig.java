@@ -114,6 +114,16 @@ public final class StickyFailConfig {
             }
         }
         this.storeProperties = Collections.unmodifiableMap(new LinkedHashMap<>(storeProps));
+        if (!"local".equals(store)) {
+            for (String reconnect : new String[] {"autoReconnect", "autoReconnectForPools"}) {
+                if ("true".equalsIgnoreCase(String.valueOf(connector.get(reconnect)).trim())) {
+                    // a connection Connector/J reopens by itself bypasses the group: no lease on its socket, no route
+                    throw ConfigErrors.invalid(reconnect, connector.get(reconnect), "false or unset: with stickyfail.store="
+                            + store + " every connection must be opened by the group, which checks the shared decision "
+                            + "and its lease (let the pool replace a broken connection instead)");
+                }
+            }
+        }
         this.galeraAvailableWhenDonor = v.bool(StickyFailProperty.GALERA_AVAILABLE_WHEN_DONOR);
         String named = v.text(StickyFailProperty.GROUP);
         this.group = named != null ? named : defaultGroupName(servers, database);

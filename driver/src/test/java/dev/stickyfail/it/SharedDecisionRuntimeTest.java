@@ -8,7 +8,6 @@ import dev.stickyfail.event.LeaseEvent;
 import dev.stickyfail.event.StickyFailListener;
 import dev.stickyfail.event.SwitchEvent;
 import dev.stickyfail.event.SwitchReason;
-import dev.stickyfail.store.Decision;
 import dev.stickyfail.testkit.MariaDbGroupTest;
 import dev.stickyfail.testkit.ServerGroup;
 import org.junit.jupiter.api.AfterEach;
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,9 +66,8 @@ class SharedDecisionRuntimeTest {
                 }
             });
             // another instance, which alone cannot reach db0, switches everybody to db1 (health is local, the switch shared)
-            Decision current = InJvmSharedStore.DECISIONS.get("shared-remote").get();
-            InJvmSharedStore.DECISIONS.get("shared-remote").set(new Decision(name(1), current.epoch() + 1, "other/1/ab",
-                    Instant.now(), "db0 marked DOWN on another instance"));
+            InJvmSharedStore.switchAsAnotherInstance("shared-remote", name(1), "other/1/ab",
+                    "db0 marked DOWN on another instance");
             await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(name(1)));
             assertThat(switches).singleElement().satisfies(e -> {
                 assertThat(e.kind()).isEqualTo(SwitchReason.REMOTE);
@@ -111,7 +108,7 @@ class SharedDecisionRuntimeTest {
             InJvmSharedStore.LOSES_ANSWERS.add("shared-admin");
             admin.switchTo(name(0));
             assertThat(admin.activeServer()).contains(name(0));
-            assertThat(InJvmSharedStore.DECISIONS.get("shared-admin").get().server()).isEqualTo(name(0));
+            assertThat(InJvmSharedStore.current("shared-admin").server()).isEqualTo(name(0));
             InJvmSharedStore.LOSES_ANSWERS.remove("shared-admin");
             try (Connection c = ds.getConnection()) {
                 assertThat(serverId(c)).isEqualTo(group.server(0).serverId());

@@ -349,9 +349,12 @@ public final class SwitchCore {
         int i = h.server();
         if (h.to() == ServerState.UP) {
             out.add(new Action.ServerUp(i));
-            if (abandoned.contains(i)) {
-                pendingServerFences.add(i); // sessions that survived a partition: after the reconsideration below
-            }
+        }
+        boolean answersAgain = h.to() == ServerState.GOING_UP || h.to() == ServerState.UP && h.from() == ServerState.DOWN;
+        if (answersAgain && abandoned.contains(i)) {
+            // its first answer: kill what of the application's outlived the switch (a partition that healed), after the
+            // reconsideration below, and before it counts as up
+            pendingServerFences.add(i);
         }
         out.add(new Action.Emit(new ServerStateEvent(s.group(), addresses[i], h.from(), h.to(), h.cause())));
         if (h.to() == ServerState.DOWN && s.fenceOnMarkedDown() && views[i].state() == ServerState.DOWN) {
@@ -848,21 +851,21 @@ public final class SwitchCore {
                     others.add(i);
                 }
             }
+            // an instance that missed epochs (cut off while the group went A -> B -> A) may still hold connections
+            // to the target from before it was abandoned, never fenced here: those go too
+            boolean missedEpochs = previous != null && next.epoch() > previous.epoch() + 1;
+            List<Integer> fenced = missedEpochs ? allServers() : others;
             out.add(new Action.Emit(new SwitchStartingEvent(s.group(), previous == null ? null
                     : addresses[indexOf(previous.server())], addresses[target], next.epoch(), reason, why)));
-            out.add(new Action.FenceLocal(others, "switch to " + addresses[target] + ": " + why, target, next.epoch()));
+            out.add(new Action.FenceLocal(fenced, "switch to " + addresses[target] + ": " + why
+                    + (missedEpochs ? " (epochs " + (previous.epoch() + 1) + "-" + (next.epoch() - 1) + " were missed here)"
+                    : ""), target, next.epoch()));
             if (renewSentAt != 0 && s.leased()) {
                 renewLease(renewSentAt); // only now: nothing here reaches a server the decision left
             }
             out.add(new Action.Journal(next));
             if (s.serverFence() && previous != null) { // a first decision abandons nothing
-                for (int i : others) {
-                    if (views[i].state() == ServerState.DOWN) {
-                        fenceNotes.add(addresses[i] + " not fenced at the server: it is down here");
-                    } else {
-                        toFence.add(i);
-                    }
-                }
+                toFence.addAll(others);
             }
             stage = Stage.SERVER_FENCE;
             advance();
@@ -876,7 +879,7 @@ public final class SwitchCore {
                         if (fenceIndex < toFence.size()) {
                             int i = toFence.get(fenceIndex++);
                             call(new Action.FenceAtServer(id(), i, "switch to " + addresses[target] + " (epoch "
-                                    + next.epoch() + "): " + why, s.fenceReadOnly()));
+                                    + next.epoch() + "): " + why, s.fenceReadOnly(), !views[i].state().isUp()));
                             return;
                         }
                         allReadOnly = s.fenceReadOnly() && !toFence.isEmpty() && answered.size() == addresses.length - 1
@@ -908,7 +911,8 @@ public final class SwitchCore {
                         if (fenceIndex < answered.size()) {
                             int i = answered.get(fenceIndex++);
                             call(new Action.FenceAtServer(id(), i, "after the barrier for epoch " + next.epoch()
-                                    + ": what a silent instance sent before its lease ran out", false));
+                                    + ": what a silent instance sent before its lease ran out", false,
+                                    !views[i].state().isUp()));
                             return;
                         }
                         stage = s.fenceReadOnly() ? Stage.CLEAR_READ_ONLY : Stage.PUBLISH;
@@ -1080,7 +1084,7 @@ public final class SwitchCore {
         @Override
         void begin() {
             call(new Action.FenceAtServer(id(), server, addresses[server] + " is up again and is not the active server "
-                    + (decision == null ? "" : decision.server()), false));
+                    + (decision == null ? "" : decision.server()), false, false));
         }
 
         @Override
@@ -1097,7 +1101,7 @@ public final class SwitchCore {
     private boolean mayFenceReturning(int server) {
         // only with a confirmed decision that leaves it: an instance that lost its lease may act on an old decision
         return s.serverFence() && decision != null && abandoned.contains(server) && server != indexOf(decision.server())
-                && leaseHeld() && views[server].state().isUp();
+                && leaseHeld() && views[server].state() != ServerState.DOWN;
     }
 
     /** The core's state, for diagnostics. */

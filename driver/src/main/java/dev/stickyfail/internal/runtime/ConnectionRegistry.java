@@ -10,12 +10,30 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ConnectionRegistry {
 
     private final Set<TrackedConnection>[] byServer;
+    private final LostConnections lost;
 
     @SuppressWarnings("unchecked")
     ConnectionRegistry(int servers) {
         byServer = new Set[servers];
         for (int i = 0; i < servers; i++) {
             byServer[i] = ConcurrentHashMap.newKeySet();
+        }
+        lost = new LostConnections(this, servers);
+    }
+
+    LostConnections lost() {
+        return lost;
+    }
+
+    /**
+     * Marks every connection to {@code server} opened before {@code nanos} (a {@code System.nanoTime()}) unusable,
+     * and leaves them registered: the server's process is gone, and a switch will still cut and abort them.
+     */
+    void markOpenedBefore(int server, long nanos, Eviction why) {
+        for (TrackedConnection t : byServer[server]) {
+            if (t.openedAt() - nanos < 0) {
+                t.mark(why);
+            }
         }
     }
 

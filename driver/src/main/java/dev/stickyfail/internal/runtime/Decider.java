@@ -317,7 +317,7 @@ final class Decider {
         } else if (c instanceof Action.FenceAtServer f) {
             ServerFenceOutcome o;
             try {
-                o = serverFence.fence(f.server(), f.readOnly());
+                o = serverFence.fence(f.server(), f.readOnly(), f.downHere());
             } catch (Throwable t) {
                 o = ServerFenceOutcome.notAnswering("the fence failed: " + t);
             }

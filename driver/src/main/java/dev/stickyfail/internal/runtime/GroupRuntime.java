@@ -189,6 +189,14 @@ public final class GroupRuntime implements GroupAdmin {
                 }
             }
             store = new BoundedStore(name, createStore(), storeCallTimeout(), Duration.ofSeconds(60));
+            String userSocketFactory = config.connectorProperties().get("socketFactory");
+            if (!store.lease().isZero() && userSocketFactory != null
+                    && !userSocketFactory.equals(FencingSocketFactory.class.getName())) {
+                LOG.warn("stickyfail[{}] socketFactory={} replaces stickyfail's own: with a shared decision its sockets are "
+                        + "not checked against the lease before each write nor cut at its deadline, so a paused instance "
+                        + "relies on the fence at the server and on Connector/J's abort alone; remove it unless you must "
+                        + "have it", name, userSocketFactory);
+            }
             lease = store.lease().isZero() ? Lease.NONE : new Lease(store.lease().toNanos());
             long leaseNanos = store.lease().toNanos();
             CoreSettings settings = new CoreSettings(name, new ArrayList<>(serverNames()), instanceId, leaseNanos,

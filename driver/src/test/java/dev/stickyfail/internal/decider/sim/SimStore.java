@@ -20,11 +20,13 @@ import java.util.Map;
  */
 final class SimStore {
 
-    private record Entry(long acked, long lastBeat, long leaseNanos, Decision offered) {
+    /** {@code longestSeen}: the longest lease this instance has seen in the table (its census must outlast it). */
+    private record Entry(long acked, long lastBeat, long leaseNanos, Decision offered, long longestSeen) {
     }
 
     private final Sim sim;
     private Decision decision;
+    private final List<Decision> history = new ArrayList<>();
     private final Map<String, Entry> table = new LinkedHashMap<>();
     private int histories;
     private long wipedSeenAt = -1;
@@ -37,6 +39,18 @@ final class SimStore {
 
     Decision decision() {
         return decision;
+    }
+
+    /** Every decision the store held, in order. */
+    List<Decision> history() {
+        return history;
+    }
+
+    private void set(Decision d) {
+        decision = d;
+        if (d != null && (history.isEmpty() || !history.get(history.size() - 1).equals(d))) {
+            history.add(d);
+        }
     }
 
     /** The CP Subsystem lost its state: every value is gone. */
@@ -52,10 +66,11 @@ final class SimStore {
         return new View(id, leaseNanos);
     }
 
+    /** A lost value is seeded only once every lease anyone here has seen could have run out. */
     private long census() {
         long longest = 0;
         for (Entry e : table.values()) {
-            longest = Math.max(longest, e.leaseNanos());
+            longest = Math.max(longest, Math.max(e.leaseNanos(), e.longestSeen()));
         }
         return longest + Math.max(longest / 10, 500 * Sim.MS);
     }
@@ -64,6 +79,7 @@ final class SimStore {
         private final String id;
         private final long leaseNanos;
         private Decision highest;
+        private long longestSeen;
 
         View(String id, long leaseNanos) {
             this.id = id;
@@ -71,9 +87,12 @@ final class SimStore {
         }
 
         private void beat(Decision offer) {
+            for (Entry other : table.values()) {
+                longestSeen = Math.max(longestSeen, other.leaseNanos());
+            }
             Entry e = table.get(id);
             table.put(id, new Entry(e == null ? 0 : e.acked(), sim.now(), leaseNanos,
-                    offer != null ? offer : e == null ? null : e.offered()));
+                    offer != null ? offer : e == null ? null : e.offered(), longestSeen));
         }
 
         private void note(Decision d) {
@@ -106,8 +125,8 @@ final class SimStore {
                 }
             }
             if (best != null) {
-                decision = new Decision(best.server(), best.epoch() + 1, "census", sim.wallClock(),
-                        "re-seeded after the shared state was lost", "h" + (++histories));
+                set(new Decision(best.server(), best.epoch() + 1, "census", sim.wallClock(),
+                        "re-seeded after the shared state was lost", "h" + (++histories)));
                 sim.trace("store: census seeds " + decision.server() + " at epoch " + decision.epoch());
             }
             wipedSeenAt = -1;
@@ -134,7 +153,7 @@ final class SimStore {
             if (stored == expectedEpoch) {
                 String history = decision == null ? (next.history().isEmpty() ? "h" + (++histories) : next.history())
                         : decision.history();
-                decision = next.inHistory(history);
+                set(next.inHistory(history));
             }
             note(decision);
             return decision;
@@ -152,7 +171,7 @@ final class SimStore {
         public void acknowledge(long epoch) {
             Entry e = table.get(id);
             table.put(id, new Entry(Math.max(epoch, e == null ? 0 : e.acked()), sim.now(), leaseNanos,
-                    e == null ? null : e.offered()));
+                    e == null ? null : e.offered(), longestSeen));
         }
 
         @Override
