@@ -222,7 +222,14 @@ class ErrorContractTest {
             // killed while frozen, the server never read the call: its kernel resets the connection, the server
             // refuses new ones, and nothing of the call can have run
             String expected = fault.equals("kill") ? row.killedState() : row.sqlState();
-            assertThat(((SQLException) failure).getSQLState()).as(failure.toString()).isEqualTo(expected);
+            if (fault.equals("kill") && expected.equals("08S01")) {
+                // "never read" is known only to the thread that saw the reset; when the fence (the server was marked
+                // down) aborted the connection first, the outcome is reported unknown: conservative, never wrong, and
+                // the row count below shows that nothing ran
+                assertThat(((SQLException) failure).getSQLState()).as(failure.toString()).isIn("08S01", "08007");
+            } else {
+                assertThat(((SQLException) failure).getSQLState()).as(failure.toString()).isEqualTo(expected);
+            }
             try {
                 c.close();
             } catch (SQLException e) {
