@@ -51,7 +51,7 @@ public class StickyFailDataSource implements DataSource, AutoCloseable {
             rt = start();
             f = factory;
         }
-        return new StickyConnection(rt.connect(f));
+        return StickyConnection.wrap(rt.connect(f));
     }
 
     /** A connection with other credentials than the configured ones (same group, same decision). */
@@ -65,7 +65,7 @@ public class StickyFailDataSource implements DataSource, AutoCloseable {
         }
         putOrRemove(connector, "user", username);
         putOrRemove(connector, "password", password);
-        return new StickyConnection(rt.connect(GroupRuntime.connectionFactory(connector, config.database())));
+        return StickyConnection.wrap(rt.connect(GroupRuntime.connectionFactory(connector, config.database())));
     }
 
     private static void putOrRemove(Map<String, String> map, String key, String value) {

@@ -46,7 +46,7 @@ public final class StickyFailDriver implements Driver {
         ConnectorJ.check();
         StickyFailConfig config = StickyFailConfig.from(url, info);
         GroupRuntime runtime = RuntimeRegistry.acquire(config, true);
-        return new StickyConnection(runtime.connect(GroupRuntime.connectionFactory(config.connectorProperties(), config.database())));
+        return StickyConnection.wrap(runtime.connect(GroupRuntime.connectionFactory(config.connectorProperties(), config.database())));
     }
 
     @Override

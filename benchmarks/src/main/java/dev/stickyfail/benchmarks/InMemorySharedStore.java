@@ -1,25 +1,22 @@
 package dev.stickyfail.benchmarks;
 
-import dev.stickyfail.store.Decision;
 import dev.stickyfail.store.DecisionStore;
 import dev.stickyfail.store.DecisionStoreFactory;
 import dev.stickyfail.store.StoreContext;
+import dev.stickyfail.store.shared.InMemoryRegister;
+import dev.stickyfail.store.shared.SharedDecisionStore;
 
-import java.time.Duration;
-import java.util.concurrent.atomic.AtomicReference;
+import java.sql.SQLException;
 
 /**
- * {@code stickyfail.store=benchmark-shared}: a shared store that is always reachable and lives in this JVM, so a
- * benchmark can measure what a shared decision adds to the statement path (the lease check) without the store's own
- * latency. Not for applications.
+ * {@code stickyfail.store=benchmark-shared}: the shared-decision protocol ({@link SharedDecisionStore}) over registers
+ * in this JVM, always reachable, so a benchmark can measure what a shared decision adds to the statement path (the
+ * lease check) without a network store's latency. Each group gets registers of its own, prepared as a new group (no
+ * census). Not for applications.
  */
-public final class InMemorySharedStore implements DecisionStore {
+public final class InMemorySharedStore {
 
-    private final AtomicReference<Decision> decision = new AtomicReference<>();
-    private final Duration lease;
-
-    private InMemorySharedStore(Duration lease) {
-        this.lease = lease;
+    private InMemorySharedStore() {
     }
 
     public static final class Factory implements DecisionStoreFactory {
@@ -29,47 +26,11 @@ public final class InMemorySharedStore implements DecisionStore {
         }
 
         @Override
-        public DecisionStore create(StoreContext context) {
-            return new InMemorySharedStore(context.lease());
+        public DecisionStore create(StoreContext context) throws SQLException {
+            InMemoryRegister decision = new InMemoryRegister("benchmark decision " + context.group());
+            InMemoryRegister instances = new InMemoryRegister("benchmark instances " + context.group());
+            SharedDecisionStore.initialize(decision, instances, "1.benchmark");
+            return new SharedDecisionStore(context, decision, instances);
         }
-    }
-
-    @Override
-    public Decision start(Decision local) {
-        decision.compareAndSet(null, local);
-        return decision.get();
-    }
-
-    @Override
-    public Decision propose(long expectedEpoch, Decision next) {
-        return decision.updateAndGet(cur -> (cur == null ? 0 : cur.epoch()) == expectedEpoch ? next : cur);
-    }
-
-    @Override
-    public Decision read() {
-        return decision.get();
-    }
-
-    @Override
-    public void acknowledge(long epoch) {
-    }
-
-    @Override
-    public dev.stickyfail.store.Acknowledgements acknowledgements(long epoch) {
-        return dev.stickyfail.store.Acknowledgements.all(lease);
-    }
-
-    @Override
-    public Duration lease() {
-        return lease;
-    }
-
-    @Override
-    public String describe() {
-        return "benchmark-shared (in memory)";
-    }
-
-    @Override
-    public void close() {
     }
 }

@@ -53,6 +53,7 @@ public final class StickyFailConfig {
     private final boolean reportAbandonedReturn;
     private final boolean replaceIdleConnections;
     private final boolean serverFence;
+    private final Duration drainTimeout;
     private final Duration serverFenceTimeout;
     private final boolean fenceReadOnly;
     private final String fenceUser;
@@ -98,6 +99,7 @@ public final class StickyFailConfig {
                 v.choice(StickyFailProperty.ON_ABANDONED_RETURN, new String[] {"report", "ignore"}, x -> x));
         this.replaceIdleConnections = v.bool(StickyFailProperty.REPLACE_IDLE_CONNECTIONS);
         this.serverFence = v.bool(StickyFailProperty.SERVER_FENCE);
+        this.drainTimeout = v.duration(StickyFailProperty.DRAIN_TIMEOUT);
         this.serverFenceTimeout = v.positiveDuration(StickyFailProperty.SERVER_FENCE_TIMEOUT);
         this.fenceReadOnly = v.bool(StickyFailProperty.FENCE_READ_ONLY);
         this.fenceUser = v.text(StickyFailProperty.FENCE_USER);
@@ -114,6 +116,16 @@ public final class StickyFailConfig {
             }
         }
         this.storeProperties = Collections.unmodifiableMap(new LinkedHashMap<>(storeProps));
+        if (!"local".equals(store)) {
+            for (String reconnect : new String[] {"autoReconnect", "autoReconnectForPools"}) {
+                if ("true".equalsIgnoreCase(String.valueOf(connector.get(reconnect)).trim())) {
+                    // a connection Connector/J reopens by itself bypasses the group: no lease on its socket, no route
+                    throw ConfigErrors.invalid(reconnect, connector.get(reconnect), "false or unset: with stickyfail.store="
+                            + store + " every connection must be opened by the group, which checks the shared decision "
+                            + "and its lease (let the pool replace a broken connection instead)");
+                }
+            }
+        }
         this.galeraAvailableWhenDonor = v.bool(StickyFailProperty.GALERA_AVAILABLE_WHEN_DONOR);
         String named = v.text(StickyFailProperty.GROUP);
         this.group = named != null ? named : defaultGroupName(servers, database);
@@ -342,6 +354,7 @@ public final class StickyFailConfig {
         compare(diff, StickyFailProperty.ON_ABANDONED_RETURN, reportAbandonedReturn, other.reportAbandonedReturn);
         compare(diff, StickyFailProperty.REPLACE_IDLE_CONNECTIONS, replaceIdleConnections, other.replaceIdleConnections);
         compare(diff, StickyFailProperty.SERVER_FENCE, serverFence, other.serverFence);
+        compare(diff, StickyFailProperty.DRAIN_TIMEOUT, drainTimeout, other.drainTimeout);
         compare(diff, StickyFailProperty.SERVER_FENCE_TIMEOUT, serverFenceTimeout, other.serverFenceTimeout);
         compare(diff, StickyFailProperty.FENCE_READ_ONLY, fenceReadOnly, other.fenceReadOnly);
         compare(diff, StickyFailProperty.FENCE_USER, fenceUser, other.fenceUser);
@@ -449,6 +462,11 @@ public final class StickyFailConfig {
     /** {@code stickyfail.serverFence}: kill the application's sessions on a server the group leaves. */
     public boolean serverFence() {
         return serverFence;
+    }
+
+    /** {@code stickyfail.drainTimeout}: how long a planned switch lets transactions in flight finish (0: none). */
+    public Duration drainTimeout() {
+        return drainTimeout;
     }
 
     public Duration serverFenceTimeout() {

@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * Every property stickyfail owns. Anything not listed here and not starting with {@code stickyfail.} belongs to
- * Connector/J and is passed through untouched. The README's configuration reference is this table, in words.
+ * Connector/J and is passed through untouched. The configuration reference, docs/configuration.md, is this table, in
+ * words ({@code ReadmeTest} keeps them together).
  */
 public enum StickyFailProperty {
     CHECK_INTERVAL("checkInterval", "500ms", "inter",
@@ -30,7 +31,7 @@ public enum StickyFailProperty {
     CHECK_USER("checkUser", null, "option mysql-check user",
             "User for the mysql, sql, galera and replica probes; default: the connection's user."),
     CHECK_PASSWORD("checkPassword", null, "(none: mysql-check sends no password)",
-            "Password of stickyfail.checkUser; default: the connection's password."),
+            "Password of stickyfail.checkUser; default: the connection's password when checkUser is not set, none when it is."),
     FAILBACK("failback", "never", "on-marked-up shutdown-backup-sessions",
             "never: stay on the active server until it is marked down (sticky). primary-up: return to the highest-priority "
                     + "server once it is up again, aborting every connection to the server being left."),
@@ -55,7 +56,7 @@ public enum StickyFailProperty {
     STORE("store", "local", "peers (with remote peers)",
             "Where the decision lives: local (this JVM, plus stickyfail.stateFile if set) or hazelcast (shared by every instance)."),
     JMX("jmx", "true", "stats socket (runtime API)",
-            "Register the group's MXBean dev.stickyfail:type=Group,name=<group>."),
+            "Register the group's MXBean dev.stickyfail:type=Group,name=\"<group>\" (the name quoted, as JMX quotes it)."),
     SWITCH_CATCH_UP("switchCatchUp", "true", "(none: a proxy cannot see replication)",
             "Before a switch hands out connections to the new server, wait until it has applied every transaction it had "
                     + "received from the old one (GTIDs: MariaDB MASTER_GTID_WAIT, MySQL WAIT_FOR_EXECUTED_GTID_SET). Skipped by "
@@ -65,6 +66,11 @@ public enum StickyFailProperty {
     ON_ABANDONED_RETURN("onAbandonedReturn", "report", "(none)",
             "When a server the group switched away from is reachable again: report (compute the transactions it has that "
                     + "the new server had not received at the switch, and report them: WARN, event, JMX, admin API) or ignore."),
+    DRAIN_TIMEOUT("drainTimeout", "2s", "set server state drain (HAProxy lets sessions end, with no bound)",
+            "A planned switch (an operator's switchTo, stickyfail.failback=primary-up, or either made by another instance) "
+                    + "first holds new requests and lets transactions in flight on the server it leaves finish, for at most "
+                    + "this long; idle connections are replaced on the new server at their next use; only what still runs "
+                    + "at the bound is aborted. 0 turns it off."),
     SERVER_FENCE("serverFence", "true", "(none: on-marked-down shutdown-sessions cuts only the proxy's own connections)",
             "On a switch away from a server that still answers (a fresh session within stickyfail.checkTimeout), kill "
                     + "there every session of the application's accounts (each user the group opened connections with) "

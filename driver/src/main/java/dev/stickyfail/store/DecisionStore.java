@@ -49,16 +49,26 @@ public interface DecisionStore extends AutoCloseable {
 
     /**
      * Compare-and-set by epoch: stores {@code next} if and only if the stored decision's epoch is {@code expectedEpoch}
-     * (0: no decision yet). Safe to retry: when {@code next} is already stored, returns it.
+     * (0: no decision yet). Safe to retry: when {@code next} is already stored, returns it. A shared store stamps its
+     * history on what it stores, and refuses a proposal from another history (the winner is returned).
      *
-     * @return the decision stored after the call: {@code next} when it won, the winner otherwise
+     * @return the decision stored after the call: {@code next} (as stamped: {@code next.inHistory(h)}) when it won, the
+     *         winner otherwise; a caller recognises its own proposal by
+     *         {@code winner.inHistory(next.history()).equals(next)}
      */
     Decision propose(long expectedEpoch, Decision next) throws SQLException;
 
-    /** The current decision, read linearizably, or {@code null} when there is none. */
+    /**
+     * The current decision, read linearizably, or {@code null} when there is none yet (for a shared store: none yet in
+     * the shared history; a decision that was lost is never answered with {@code null} but with an exception until it
+     * is seeded again).
+     */
     Decision read() throws SQLException;
 
-    /** This instance has fenced every server but the one decided at {@code epoch}. */
+    /**
+     * This instance has fenced every server but the one decided at {@code epoch} (of the decision this store last
+     * answered with that epoch; a shared store records nothing for an epoch it never answered).
+     */
     void acknowledge(long epoch) throws SQLException;
 
     /**

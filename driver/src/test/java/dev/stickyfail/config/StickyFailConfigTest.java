@@ -56,6 +56,28 @@ class StickyFailConfigTest {
     }
 
     @Test
+    void aSharedDecisionRefusesConnectionsThatReopenThemselves() throws SQLException {
+        assertThatThrownBy(() -> StickyFailConfig.from("jdbc:stickyfail:mysql://a,b/app?stickyfail.store=hazelcast"
+                + "&autoReconnect=true", null))
+                .isInstanceOf(java.sql.SQLNonTransientConnectionException.class)
+                .hasMessageContaining("autoReconnect").hasMessageContaining("true").hasMessageContaining("false or unset");
+        // a single instance decides alone: a pool's reconnect cannot outrun a decision it does not share
+        assertThat(StickyFailConfig.from("jdbc:stickyfail:mysql://a,b/app?autoReconnect=true", null).store()).isEqualTo("local");
+    }
+
+    @Test
+    void fencePropertiesHaveTheirDefaultsAndThePasswordIsASecret() throws SQLException {
+        StickyFailConfig c = StickyFailConfig.from("jdbc:stickyfail:mysql://a,b/app?user=app&password=" + SECRET, null);
+        assertThat(c.serverFence()).isTrue();
+        assertThat(c.fenceReadOnly()).isFalse();
+        assertThat(c.serverFenceTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.fenceUser()).isEqualTo("app");
+        assertThat(StickyFailProperty.FENCE_PASSWORD.isSecret()).isTrue();
+        assertThatThrownBy(() -> StickyFailConfig.from("jdbc:stickyfail:mysql://a,b/app?stickyfail.serverFenceTimeout=soon",
+                null)).hasMessageContaining("stickyfail.serverFenceTimeout").hasMessageContaining("soon");
+    }
+
+    @Test
     void urlParametersWinOverGivenProperties() throws SQLException {
         Properties info = new Properties();
         info.setProperty("stickyfail.fall", "4");

@@ -8,19 +8,22 @@ import dev.stickyfail.event.LeaseEvent;
 import dev.stickyfail.event.StickyFailListener;
 import dev.stickyfail.event.SwitchEvent;
 import dev.stickyfail.event.SwitchReason;
-import dev.stickyfail.store.Decision;
 import dev.stickyfail.testkit.MariaDbGroupTest;
 import dev.stickyfail.testkit.ServerGroup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static dev.stickyfail.it.Fixtures.serverId;
@@ -34,6 +37,7 @@ import static org.awaitility.Awaitility.await;
  * recovers by itself, and a switch waits for the other instances' acknowledgements or their leases.
  */
 @MariaDbGroupTest(size = 2)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class SharedDecisionRuntimeTest {
 
     private final ServerGroup group;
@@ -44,7 +48,8 @@ class SharedDecisionRuntimeTest {
 
     @AfterEach
     void heal() {
-        List.of("shared-remote", "shared-lease", "shared-acks", "shared-admin").forEach(InJvmSharedStore::reset);
+        List.of("shared-remote", "shared-lease", "shared-acks", "shared-admin", "shared-slow-listener", "shared-holddown",
+                "shared-untrusted").forEach(InJvmSharedStore::reset);
         group.heal(Duration.ofSeconds(90));
     }
 
@@ -68,10 +73,10 @@ class SharedDecisionRuntimeTest {
                 }
             });
             // another instance, which alone cannot reach db0, switches everybody to db1 (health is local, the switch shared)
-            Decision current = InJvmSharedStore.DECISIONS.get("shared-remote").get();
-            InJvmSharedStore.DECISIONS.get("shared-remote").set(new Decision(name(1), current.epoch() + 1, "other/1/ab",
-                    Instant.now(), "db0 marked DOWN on another instance"));
+            InJvmSharedStore.switchAsAnotherInstance("shared-remote", name(1), "other/1/ab",
+                    "db0 marked DOWN on another instance");
             await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(name(1)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !switches.isEmpty()); // listeners run on the event thread
             assertThat(switches).singleElement().satisfies(e -> {
                 assertThat(e.kind()).isEqualTo(SwitchReason.REMOTE);
                 assertThat(e.evicted()).isGreaterThanOrEqualTo(1);
@@ -111,7 +116,7 @@ class SharedDecisionRuntimeTest {
             InJvmSharedStore.LOSES_ANSWERS.add("shared-admin");
             admin.switchTo(name(0));
             assertThat(admin.activeServer()).contains(name(0));
-            assertThat(InJvmSharedStore.DECISIONS.get("shared-admin").get().server()).isEqualTo(name(0));
+            assertThat(InJvmSharedStore.current("shared-admin").server()).isEqualTo(name(0));
             InJvmSharedStore.LOSES_ANSWERS.remove("shared-admin");
             try (Connection c = ds.getConnection()) {
                 assertThat(serverId(c)).isEqualTo(group.server(0).serverId());
@@ -192,6 +197,82 @@ class SharedDecisionRuntimeTest {
             acker.join();
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
                     .as("acknowledged: the other instance's 60 s lease was not waited for").isLessThan(30_000L);
+        }
+    }
+
+    @Test
+    void aSlowSwitchListenerCannotKeepAConnectionToTheServerLeftUsable() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (StickyFailDataSource ds = dataSource("shared-slow-listener", "2s")) {
+            ds.setProperty("stickyfail.replaceIdleConnections", "false");
+            Connection held = ds.getConnection();
+            assertThat(serverId(held)).isEqualTo(group.server(0).serverId());
+            ds.admin().addListener(new StickyFailListener() {
+                @Override
+                public void onSwitchStarting(dev.stickyfail.event.SwitchStartingEvent e) {
+                    entered.countDown();
+                    try {
+                        release.await(20, TimeUnit.SECONDS); // a pool, a metrics exporter, anything slow
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            InJvmSharedStore.switchAsAnotherInstance("shared-slow-listener", name(1), "other/2/cd", "db0 down elsewhere");
+            assertThat(entered.await(10, TimeUnit.SECONDS)).as("the switch began").isTrue();
+            // while the listener still runs, the confirming read has renewed this instance's lease: the connection to
+            // the server the decision left must already be fenced (C1: renewed before fenced)
+            assertThatThrownBy(() -> serverId(held)).isInstanceOf(EvictedConnectionException.class);
+            release.countDown();
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(1).serverId());
+            }
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void aRemoteDecisionForAServerThisInstanceSeesDownIsLeftAfterTheHoldDown() throws Exception {
+        try (StickyFailDataSource ds = dataSource("shared-holddown", "2s")) {
+            GroupAdmin admin = ds.admin();
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(0).serverId());
+            }
+            group.server(1).kill();
+            await().atMost(Duration.ofSeconds(20)).until(() -> admin.servers().get(1).getState().equals("DOWN"));
+            // another instance, which sees db1 up, moves everybody there; this one cannot reach it (M3): it must not
+            // stay without a usable server for ever, nor ping-pong at once
+            InJvmSharedStore.switchAsAnotherInstance("shared-holddown", name(1), "other/3/ef", "seen from elsewhere");
+            await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(name(1)));
+            assertThat(admin.coordination().routing()).isFalse();
+            assertThat(admin.coordination().notRoutingWhy()).contains("unusable here");
+            await().atMost(Duration.ofSeconds(60)).until(() -> admin.activeServer().orElse("").equals(name(0)));
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(0).serverId());
+            }
+        }
+    }
+
+    @Test
+    void anUntrustedStateFileIsResolvedByTheSharedDecision(@TempDir Path dir) throws Exception {
+        try (StickyFailDataSource first = dataSource("shared-untrusted", "2s")) {
+            try (Connection c = first.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(0).serverId());
+            }
+        }
+        InJvmSharedStore.switchAsAnotherInstance("shared-untrusted", name(1), "other/4/ab", "decided elsewhere");
+        Path file = dir.resolve("stickyfail.state");
+        Files.writeString(file, "not a state file\n");
+        try (StickyFailDataSource ds = dataSource("shared-untrusted", "2s")) {
+            ds.setProperty("stickyfail.stateFile", file.toString());
+            // with a local store this would refuse to choose (08001) until an operator acts (M6)
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(1).serverId());
+            }
+            assertThat(Files.readString(file)).as("rewritten from the shared decision").contains("epoch=2")
+                    .contains("decidedBy=other/4/ab");
         }
     }
 

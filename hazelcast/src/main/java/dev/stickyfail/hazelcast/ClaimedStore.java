@@ -1,6 +1,5 @@
 package dev.stickyfail.hazelcast;
 
-import dev.stickyfail.store.Acknowledgements;
 import dev.stickyfail.store.Decision;
 import dev.stickyfail.store.DecisionStore;
 import dev.stickyfail.store.StoreContext;
@@ -86,7 +85,7 @@ final class ClaimedStore implements DecisionStore {
     }
 
     @Override
-    public Acknowledgements acknowledgements(long epoch) throws SQLException {
+    public dev.stickyfail.store.Acknowledgements acknowledgements(long epoch) throws SQLException {
         return inner.acknowledgements(epoch);
     }
 

@@ -13,6 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -26,9 +30,15 @@ import java.util.function.Supplier;
  *       member that had this member's address (it is certainly dead: its address is ours now) and promotes this one
  *       (retried with backoff: promotion fails while another membership change runs), so the group has its CP members
  *       again in seconds rather than after the auto-removal timeout.</li>
- *   <li>A CP member that sees fewer members than a majority of {@code cp-member-count} for a few seconds has been split
- *       off, typically expelled after a pause (GC, SIGSTOP). Hazelcast would merge it back only after minutes, and its
- *       CP calls block meanwhile; the keeper restarts it instead, and it rejoins as a new member and is promoted.</li>
+ *   <li>A CP member that sees fewer members than a majority of {@code cp-member-count} for a few seconds, and whose CP
+ *       Subsystem does not answer, has been split off, typically expelled after a pause (GC, SIGSTOP). Hazelcast would
+ *       merge it back only after minutes, and its CP calls block meanwhile; the keeper restarts it instead, and it
+ *       rejoins as a new member and is promoted. A member whose CP groups shrank by graceful departures still answers:
+ *       it may hold the only copy of the CP state, and it is left alone.</li>
+ *   <li>CP groups that lost their majority are {@code reset()} (every CP value wiped: the stores run their census) only
+ *       when every CP member reported missing is proven dead: its address is now held by another, restarted member,
+ *       and the CP Subsystem still does not answer. A member count proves nothing: the missing CP members may be alive
+ *       and deciding on the other side of a partition, and a reset there would make a second CP Subsystem.</li>
  *   <li>A member that shut itself down (a soon-to-be CP member terminates when a member leaves during CP discovery)
  *       is started again.</li>
  * </ul>
@@ -50,7 +60,10 @@ public final class EmbeddedMember implements AutoCloseable {
     private volatile long generation;
     private volatile boolean closed;
     private volatile boolean majorityLost;
-    private long majorityLostSince;
+    /** The CP members reported missing since the majority was lost, by address. */
+    private final Set<Address> missingCpMembers = ConcurrentHashMap.newKeySet();
+    private long provenSince;
+    private String lastWhy;
     private long splitSince;
     private long nextPromotion;
     private long backoffMillis = 500;
@@ -143,16 +156,27 @@ public final class EmbeddedMember implements AutoCloseable {
             CPSubsystemManagementService cp = hz.getCPSubsystem().getCPSubsystemManagementService();
             boolean cpMember = hz.getCPSubsystem().getLocalCPMember() != null;
             if (cpMember && clusterSize < majority) {
-                if (splitSince == 0) {
+                if (cpSubsystemAnswers(cp)) {
+                    // its CP groups shrank by graceful departures: it may hold the only copy of the CP state
+                    splitSince = 0;
+                    note("this CP member sees " + clusterSize + " member(s), fewer than a majority of cp-member-count "
+                            + cpMemberCount + ", but its CP groups answer (the others left gracefully): not restarting it, "
+                            + "it holds the CP state");
+                } else if (splitSince == 0) {
                     splitSince = System.nanoTime();
                 } else if (System.nanoTime() - splitSince > SPLIT_GRACE_NANOS) {
                     restart("this CP member sees " + clusterSize + " member(s), fewer than a majority of cp-member-count "
-                            + cpMemberCount + ", for " + TimeUnit.NANOSECONDS.toSeconds(SPLIT_GRACE_NANOS)
-                            + " s: it was split off or expelled after a pause, or the others crashed; it starts afresh");
+                            + cpMemberCount + ", and its CP groups do not answer, for "
+                            + TimeUnit.NANOSECONDS.toSeconds(SPLIT_GRACE_NANOS) + " s: it was split off or expelled after a "
+                            + "pause, or the others crashed; it starts afresh");
+                    return;
                 }
-                return;
+                if (splitSince != 0) {
+                    return;
+                }
+            } else {
+                splitSince = 0;
             }
-            splitSince = 0;
             if (resetAfterLostMajority(hz, clusterSize) || cpMember) {
                 return;
             }
@@ -165,8 +189,30 @@ public final class EmbeddedMember implements AutoCloseable {
         }
     }
 
+    /** Whether the CP Subsystem answers a linearizable query (its METADATA group has a majority), within 2 s. */
+    private static boolean cpSubsystemAnswers(CPSubsystemManagementService cp) {
+        try {
+            cp.getCPMembers().toCompletableFuture().get(2, TimeUnit.SECONDS);
+            return true;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return false;
+        }
+    }
+
+    /** Logs {@code why} once, until it changes. */
+    private void note(String why) {
+        if (!why.equals(lastWhy)) {
+            lastWhy = why;
+            LOG.warn("stickyfail: hazelcast: {}", why);
+        }
+    }
+
     private HazelcastInstance watch(HazelcastInstance hz) {
         majorityLost = false;
+        missingCpMembers.clear();
         if (cpMemberCount > 0) {
             hz.getCPSubsystem().addGroupAvailabilityListener(new CPGroupAvailabilityListener() {
                 @Override
@@ -177,7 +223,9 @@ public final class EmbeddedMember implements AutoCloseable {
                 @Override
                 public void majorityLost(CPGroupAvailabilityEvent event) {
                     LOG.warn("stickyfail: hazelcast: CP group {} lost its majority (unavailable: {}); every CP call fails "
-                            + "until the CP Subsystem is reset", event.getGroupId().getName(), event.getUnavailableMembers());
+                            + "until the missing members are back, or proven dead and the CP Subsystem is reset",
+                            event.getGroupId().getName(), event.getUnavailableMembers());
+                    event.getUnavailableMembers().forEach(m -> missingCpMembers.add(m.getAddress()));
                     majorityLost = true;
                 }
             });
@@ -186,28 +234,60 @@ public final class EmbeddedMember implements AutoCloseable {
     }
 
     /**
-     * Two of three CP members crashed together: their CP groups lost the majority and Community Hazelcast recovers only
-     * by {@code reset()}, which wipes every CP value (stores put the decision back from the highest epoch they have
-     * seen). The master does it once {@code cp-member-count} members are present again.
+     * CP groups that lost their majority (two of three CP members crashed together) are repaired in Community Hazelcast
+     * only by {@code reset()}, which wipes every CP value (the stores run their census). The master does it only once
+     * every CP member reported missing is proven dead (its address is held by a member again, and since one address
+     * is one process, that member is a restart: the old CP member's state is gone) and the CP Subsystem still does not
+     * answer, for a few seconds. A missing CP member whose address nobody here holds may be alive behind a partition,
+     * still deciding with a majority: resetting this side would make a second CP Subsystem. Returns whether the
+     * majority is lost (nothing else to do then).
      */
     private boolean resetAfterLostMajority(HazelcastInstance hz, int clusterSize) {
         if (!majorityLost) {
-            majorityLostSince = 0;
+            provenSince = 0;
             return false;
         }
-        if (majorityLostSince == 0) {
-            majorityLostSince = System.nanoTime();
+        Set<Address> present = new HashSet<>();
+        hz.getCluster().getMembers().forEach(m -> present.add(m.getAddress()));
+        Set<String> unproven = new TreeSet<>();
+        for (Address a : missingCpMembers) {
+            if (!present.contains(a)) {
+                unproven.add(a.getHost() + ":" + a.getPort());
+            }
+        }
+        CPSubsystemManagementService cp = hz.getCPSubsystem().getCPSubsystemManagementService();
+        if (!unproven.isEmpty()) {
+            provenSince = 0;
+            if (cpSubsystemAnswers(cp)) {
+                regained();
+                return false;
+            }
+            note("the CP groups lost their majority and CP member(s) " + unproven + " are missing: they may be alive "
+                    + "behind a partition, so the CP Subsystem is not reset (that would make a second one); it comes back "
+                    + "when they do, or when they are restarted at their addresses, or an operator resets it");
+            return true;
+        }
+        if (cpSubsystemAnswers(cp)) {
+            regained();
+            return false;
         }
         if (clusterSize < cpMemberCount || !hz.getCluster().getMembers().iterator().next().localMember()
-                || System.nanoTime() - majorityLostSince < SPLIT_GRACE_NANOS || System.nanoTime() - nextPromotion < 0) {
+                || System.nanoTime() - nextPromotion < 0) {
+            return true;
+        }
+        if (provenSince == 0) {
+            provenSince = System.nanoTime();
+            return true;
+        }
+        if (System.nanoTime() - provenSince < SPLIT_GRACE_NANOS) {
             return true;
         }
         try {
-            LOG.warn("stickyfail: hazelcast: resetting the CP Subsystem: its majority was lost and {} members are present "
-                    + "again; every CP value is wiped and the stores put the decision back", clusterSize);
+            LOG.warn("stickyfail: hazelcast: resetting the CP Subsystem: its majority was lost, every missing CP member "
+                    + "{} is proven dead (its address is held by a restarted member) and {} members are present; every CP "
+                    + "value is wiped and the stores run their census", missingCpMembers, clusterSize);
             hz.getCPSubsystem().getCPSubsystemManagementService().reset().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            majorityLost = false;
-            majorityLostSince = 0;
+            regained();
             backoffMillis = 500;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -218,6 +298,13 @@ public final class EmbeddedMember implements AutoCloseable {
             backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
         }
         return true;
+    }
+
+    private void regained() {
+        majorityLost = false;
+        missingCpMembers.clear();
+        provenSince = 0;
+        lastWhy = null;
     }
 
     private void promote(HazelcastInstance hz, CPSubsystemManagementService cp) {

@@ -28,7 +28,7 @@ class FewerThanThreeMembersTest {
     static final List<String> SERVERS = List.of("db0:3306", "db1:3306");
 
     static DecisionStore store(Map<String, String> props) throws SQLException {
-        return new HazelcastDecisionStoreFactory().create(new StoreContext("few", SERVERS, "a", Duration.ofSeconds(8), props));
+        return new HazelcastDecisionStoreFactory().create(new StoreContext("few", SERVERS, "a", Duration.ofSeconds(1), props));
     }
 
     @Test
@@ -57,10 +57,11 @@ class FewerThanThreeMembersTest {
         String log = stderrOf(() -> {
             try (DecisionStore s = store(Map.of(HazelcastSettings.CONFIG, c.memberFile(0).toString(),
                     HazelcastSettings.ALLOW_UNSAFE_MODE, "true"))) {
-                s.start(null);
+                Starting.started(s, null); // a new group: one lease of census
                 Decision d = new Decision("db0:3306", 1, "a", Instant.now(), "unsafe");
-                assertThat(s.propose(0, d)).isEqualTo(d);
-                assertThat(s.read()).isEqualTo(d);
+                Decision won = s.propose(0, d);
+                assertThat(won.inHistory("")).isEqualTo(d);
+                assertThat(s.read()).isEqualTo(won);
             }
         });
         assertThat(log).contains("UNSAFE MODE").contains("BOTH SERVERS CAN TAKE WRITES");
@@ -82,7 +83,9 @@ class FewerThanThreeMembersTest {
             String log = stderrOf(() -> {
                 try (DecisionStore s = store(Map.of(HazelcastSettings.INSTANCE_NAME, "the-app",
                         HazelcastSettings.ALLOW_UNSAFE_MODE, "true"))) {
-                    assertThat(s.start(new Decision("db1:3306", 4, "a", Instant.now(), "state file")).epoch()).isEqualTo(4);
+                    Decision seeded = Starting.started(s, new Decision("db1:3306", 4, "a", Instant.now(), "state file"));
+                    assertThat(seeded.server()).isEqualTo("db1:3306");
+                    assertThat(seeded.epoch()).as("seeded above the state file's epoch").isEqualTo(5);
                 }
             });
             assertThat(log).contains("UNSAFE MODE");

@@ -117,6 +117,15 @@ final class MemberCluster implements AutoCloseable {
         signal("-CONT", i);
     }
 
+    /** SIGTERM: the member leaves gracefully (a CP member leaves its CP groups), and its JVM exits. */
+    void stop(int i) throws InterruptedException {
+        Process p = process(i);
+        p.destroy();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("member " + i + " did not exit within 60 s of SIGTERM");
+        }
+    }
+
     void kill(int i) throws InterruptedException {
         Process p = process(i);
         p.destroyForcibly(); // SIGKILL

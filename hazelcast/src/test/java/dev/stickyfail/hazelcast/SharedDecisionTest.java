@@ -11,14 +11,17 @@ import com.hazelcast.cp.internal.raft.impl.RaftNode;
 import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import dev.stickyfail.store.Decision;
 import dev.stickyfail.store.DecisionStore;
+import dev.stickyfail.store.SharedDecisionStoreContract;
 import dev.stickyfail.store.StoreContext;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,12 +39,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -52,37 +52,39 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Three real members: this JVM's embedded member (started by the stores, from member-0.yaml) and two
- * {@link StandaloneMember} JVMs. The tests share the cluster and run in order; the destructive ones come last.
+ * {@link StandaloneMember} JVMs. The shared-store contract runs first, each test in a group of its own, then the
+ * measurements, then the faults (destructive, last, in order).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class SharedDecisionTest {
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class SharedDecisionTest extends SharedDecisionStoreContract {
 
-    static final List<String> SERVERS = List.of("db0:3306", "db1:3306");
+    static final List<String> SERVERS = SharedDecisionStoreContract.SERVERS;
     static MemberCluster cluster;
     static final List<DecisionStore> stores = new ArrayList<>();
+    static final AtomicInteger groups = new AtomicInteger();
     static long firstCasMillis;
-    static final Duration LEASE = Duration.ofSeconds(10);
+    /** After the contract: the measurements. */
+    static final int MEASURE = Order.DEFAULT + 1;
+    /** Then the faults, in this order. */
+    static final int FAULT = Order.DEFAULT + 10;
+    private String group;
 
     @BeforeAll
     static void startCluster() throws Exception {
         cluster = new MemberCluster(MemberCluster.newDir("shared"), 3, 3);
         long t0 = System.nanoTime();
-        DecisionStore a = store("first", "a", Duration.ofSeconds(8));
+        DecisionStore a = store("first", "a", Duration.ofSeconds(2));
         // this JVM's member first, so that it is the cluster master (see makeAChildLeadTheDefaultGroup)
-        CompletableFuture<Decision> started = CompletableFuture.supplyAsync(() -> {
-            try {
-                return a.start(null);
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Decision> started = CompletableFuture.supplyAsync(() -> Starting.started(a, null));
         await().atMost(Duration.ofSeconds(60)).until(() -> !Hazelcast.getAllHazelcastInstances().isEmpty());
         cluster.start(1);
         cluster.start(2);
-        started.get(120, TimeUnit.SECONDS);
+        started.get(180, TimeUnit.SECONDS);
         a.propose(0, decision(1, "a"));
         firstCasMillis = (System.nanoTime() - t0) / 1_000_000;
-        Report.line("time from starting three members (two JVMs spawned, one embedded) to the first CAS: " + firstCasMillis + " ms");
+        Report.line("time from starting three members (two JVMs spawned, one embedded) to the first CAS, census of a new "
+                + "group (lease 2 s) included: " + firstCasMillis + " ms");
     }
 
     @AfterAll
@@ -99,6 +101,31 @@ class SharedDecisionTest {
         assertThat(Hazelcast.getAllHazelcastInstances()).as("the last store closed the embedded member").isEmpty();
     }
 
+    @BeforeEach
+    void newGroup() {
+        group = "contract-" + groups.incrementAndGet();
+    }
+
+    /** A short lease keeps each test's census short (1.2 s); the calls still get 900 ms. */
+    @Override
+    protected Duration lease() {
+        return Duration.ofSeconds(1);
+    }
+
+    @Override
+    protected DecisionStore open(String instanceId, Duration lease) throws SQLException {
+        return store(group, instanceId, lease, Map.of(HazelcastSettings.CONFIG, cluster.memberFile(0).toString(),
+                HazelcastSettings.CALL_TIMEOUT, "900ms"));
+    }
+
+    @Override
+    protected DecisionStore openWithServers(String instanceId, List<String> servers) throws SQLException {
+        DecisionStore s = new HazelcastDecisionStoreFactory().create(new StoreContext(group, servers, instanceId, lease(),
+                Map.of(HazelcastSettings.CONFIG, cluster.memberFile(0).toString(), HazelcastSettings.CALL_TIMEOUT, "900ms")));
+        stores.add(s);
+        return s;
+    }
+
     static DecisionStore store(String group, String id, Duration lease) throws SQLException {
         return store(group, id, lease, Map.of(HazelcastSettings.CONFIG, cluster.memberFile(0).toString()));
     }
@@ -111,16 +138,12 @@ class SharedDecisionTest {
         return s;
     }
 
-    static Decision decision(long epoch, String by) {
-        return new Decision(SERVERS.get((int) (epoch % 2)), epoch, by, Instant.now(), "test");
-    }
-
     static HazelcastInstance embedded() {
         return Hazelcast.getAllHazelcastInstances().iterator().next();
     }
 
     @Test
-    @Order(1)
+    @Order(MEASURE)
     void firstCasHappenedAndHeapPerMember() throws Exception {
         assertThat(firstCasMillis).isPositive();
         assertThat(embedded().getCluster().getMembers()).hasSize(3);
@@ -150,137 +173,11 @@ class SharedDecisionTest {
     }
 
     @Test
-    @Order(2)
-    void concurrentProposersFromThreeStoresMakeOneWinnerPerEpoch() throws Exception {
-        DecisionStore[] s = {store("race", "a", LEASE), store("race", "b", LEASE), store("race", "c", LEASE)};
-        for (DecisionStore x : s) {
-            assertThat(x.start(null)).isNull();
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(3);
-        try {
-            for (long epoch = 1; epoch <= 20; epoch++) {
-                long e = epoch;
-                CyclicBarrier go = new CyclicBarrier(3);
-                List<Future<Decision>> results = new ArrayList<>();
-                for (int i = 0; i < 3; i++) {
-                    DecisionStore x = s[i];
-                    String by = "abc".substring(i, i + 1);
-                    results.add(pool.submit(() -> {
-                        go.await();
-                        return x.propose(e - 1, decision(e, by));
-                    }));
-                }
-                Set<String> winners = new HashSet<>();
-                for (Future<Decision> f : results) {
-                    Decision d = f.get(30, TimeUnit.SECONDS);
-                    assertThat(d.epoch()).isEqualTo(e);
-                    winners.add(d.encode());
-                }
-                assertThat(winners).as("every proposer of epoch %d sees the same winner", e).hasSize(1);
-                for (DecisionStore x : s) {
-                    assertThat(x.read().encode()).isEqualTo(winners.iterator().next());
-                }
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        // a stale proposer (expects epoch 5) gets the winner back, and changes nothing
-        Decision now = s[0].read();
-        assertThat(s[1].propose(5, decision(6, "b"))).isEqualTo(now);
-        // retrying a proposal that already won returns it (at-least-once retries)
-        Decision next = decision(21, "c");
-        assertThat(s[2].propose(20, next)).isEqualTo(next);
-        assertThat(s[2].propose(20, next)).isEqualTo(next);
-        assertThat(s[0].read()).isEqualTo(next);
-    }
-
-    @Test
-    @Order(3)
-    void seedsFromTheHighestLocalEpochAndNeverGoesBackwards() throws Exception {
-        DecisionStore a = store("seed", "a", LEASE);
-        Decision seven = decision(7, "a");
-        assertThat(a.start(seven)).as("an empty reference is seeded").isEqualTo(seven);
-        DecisionStore b = store("seed", "b", LEASE);
-        assertThat(b.start(decision(3, "b"))).as("a lower local epoch does not win").isEqualTo(seven);
-        DecisionStore c = store("seed", "c", LEASE);
-        Decision nine = decision(9, "c");
-        assertThat(c.start(nine)).as("a higher local epoch raises the shared one").isEqualTo(nine);
-        assertThat(a.read()).isEqualTo(nine);
-        assertThat(b.read()).isEqualTo(nine);
-    }
-
-    @Test
-    @Order(4)
-    void refusesADecisionNamingAServerOutsideItsUrl() throws Exception {
-        DecisionStore a = store("foreign", "a", LEASE);
-        a.start(null);
-        DecisionStore other = new HazelcastDecisionStoreFactory().create(new StoreContext("foreign", List.of("elsewhere:3306"),
-                "x", LEASE, Map.of(HazelcastSettings.CONFIG, cluster.memberFile(0).toString())));
-        stores.add(other);
-        other.start(null);
-        other.propose(0, new Decision("elsewhere:3306", 1, "x", Instant.now(), "misconfigured"));
-        assertThatThrownBy(a::read).isInstanceOf(SQLException.class)
-                .hasMessageContaining("elsewhere:3306").hasMessageContaining("not one of this group's servers")
-                .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("08001");
-    }
-
-    @Test
-    @Order(5)
-    void acknowledgementsAndAnExpiredInstance() throws Exception {
-        Duration lease = Duration.ofSeconds(1);
-        DecisionStore a = store("acks", "a", lease);
-        DecisionStore b = store("acks", "b", lease);
-        DecisionStore c = store("acks", "c", lease);
-        a.start(null);
-        b.start(null);
-        c.start(null);
-        Decision one = a.propose(0, decision(1, "a"));
-        a.acknowledge(1);
-        assertThat(a.acknowledgements(1).complete()).isFalse();
-        b.acknowledge(1);
-        assertThat(a.acknowledgements(1).complete()).as("c has not acknowledged").isFalse();
-        c.acknowledge(1);
-        assertThat(a.acknowledgements(1).complete()).isTrue();
-        assertThat(b.acknowledgements(1).complete()).isTrue();
-        a.propose(1, decision(2, "a"));
-        a.acknowledge(2);
-        b.acknowledge(2);
-        // c has "crashed": it neither reads nor acknowledges. a and b keep reading (heartbeats).
-        long t0 = System.nanoTime();
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            a.read();
-            b.read();
-            return a.acknowledgements(2).complete();
-        });
-        long expiredAfter = (System.nanoTime() - t0) / 1_000_000;
-        assertThat(expiredAfter).as("c is expired after %d leases, not before", HazelcastDecisionStore.EXPIRY_LEASES)
-                .isGreaterThanOrEqualTo(lease.toMillis() * HazelcastDecisionStore.EXPIRY_LEASES - 200);
-        Report.line("a silent instance (lease 1 s) was removed from the instance table after " + expiredAfter + " ms");
-        assertThat(b.acknowledgements(2).complete()).isTrue();
-        // c comes back: it registers again, and a new epoch waits for it
-        c.read();
-        c.acknowledge(1);
-        a.propose(2, decision(3, "a"));
-        a.acknowledge(3);
-        b.acknowledge(3);
-        assertThat(a.acknowledgements(3).complete()).isFalse();
-        c.acknowledge(3);
-        assertThat(a.acknowledgements(3).complete()).isTrue();
-        // a graceful close deregisters at once
-        c.close();
-        a.propose(3, decision(4, "a"));
-        a.acknowledge(4);
-        b.acknowledge(4);
-        assertThat(a.acknowledgements(4).complete()).isTrue();
-        assertThat(one.epoch()).isEqualTo(1);
-    }
-
-    @Test
-    @Order(6)
+    @Order(MEASURE)
     void latencies() throws Exception {
-        DecisionStore a = store("latency", "a", LEASE);
-        a.start(null);
-        int n = 2000;
+        DecisionStore a = store("latency", "a", Duration.ofSeconds(2));
+        Starting.started(a, null);
+        int n = 500;
         long[] gets = new long[n];
         long[] cases = new long[n];
         Decision d = null;
@@ -292,23 +189,24 @@ class SharedDecisionTest {
             t = System.nanoTime();
             d = a.propose(i, next);
             cases[i] = System.nanoTime() - t;
-            assertThat(d).isEqualTo(next);
+            assertThat(isOwn(d, next)).isTrue();
         }
-        Report.line("read (linearizable get) through the embedded member, " + n + " calls: " + percentiles(gets));
-        Report.line("propose (get + compare-and-set), " + n + " calls: " + percentiles(cases));
+        Report.line("read (decision get + table get, a heartbeat every third of the lease) through the embedded member, "
+                + n + " calls: " + percentiles(gets));
+        Report.line("propose (table get + decision get + compare-and-set), " + n + " calls: " + percentiles(cases));
     }
 
     @Test
-    @Order(7)
+    @Order(MEASURE)
     void hintsReachAClientFasterThanPolling() throws Exception {
-        DecisionStore writer = store("hints", "w", LEASE);
-        writer.start(null);
-        DecisionStore reader = store("hints", "r", LEASE, Map.of(HazelcastSettings.CLIENT_CONFIG,
+        DecisionStore writer = store("hints", "w", Duration.ofSeconds(2));
+        Starting.started(writer, null);
+        DecisionStore reader = store("hints", "r", Duration.ofSeconds(2), Map.of(HazelcastSettings.CLIENT_CONFIG,
                 cluster.clientFile().toString()));
         BlockingQueue<Long> hinted = new LinkedBlockingQueue<>();
         reader.onChange(() -> hinted.add(System.nanoTime()));
-        reader.start(null);
-        int n = 50;
+        Starting.started(reader, null);
+        int n = 30;
         long[] hint = new long[n];
         for (int i = 0; i < n; i++) {
             hinted.clear();
@@ -320,8 +218,8 @@ class SharedDecisionTest {
             hint[i] = at - t;
         }
         Report.line("CAS to hint received by a client store, " + n + " switches: " + percentiles(hint));
-        // polling: a reader that reads every 250 ms (a lease of 1 s / 4) learns of a switch half a period later on average
-        long[] poll = new long[20];
+        // polling: a reader that reads every 250 ms learns of a switch half a period later on average
+        long[] poll = new long[10];
         for (int i = 0; i < poll.length; i++) {
             long epoch = reader.read().epoch();
             long t = System.nanoTime();
@@ -335,30 +233,71 @@ class SharedDecisionTest {
     }
 
     @Test
-    @Order(8)
-    void epochsNeverGoBackwardsAfterACpReset() throws Exception {
-        DecisionStore a = store("reset", "a", LEASE);
-        a.start(decision(12, "a"));
-        DecisionStore b = store("reset", "b", LEASE);
-        assertThat(b.start(null).epoch()).isEqualTo(12);
+    @Order(MEASURE)
+    void aSilentInstanceIsRemovedAfterThreeOfItsOwnLeasesNotTheObserversOnes() throws Exception {
+        DecisionStore observer = store("expiry", "observer", Duration.ofSeconds(1));
+        DecisionStore silent = store("expiry", "silent", Duration.ofSeconds(2));
+        Starting.started(observer, null);
+        Starting.started(silent, null);
+        Decision one = observer.propose(0, decision(1, "observer"));
+        observer.acknowledge(one.epoch());
+        assertThat(silent.read()).isEqualTo(one); // its last heartbeat
         long t0 = System.nanoTime();
-        embedded().getCPSubsystem().getCPSubsystemManagementService().reset().toCompletableFuture()
-                .get(60, TimeUnit.SECONDS);
-        // every CP value is gone; the stores put back the highest decision they have seen
+        assertThat(observer.acknowledgements(1).longestLease()).isEqualTo(Duration.ofSeconds(2));
+        // the observer reads every 250 ms; with its own 1 s lease, it removed the other after 3 s before
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .ignoreExceptionsInstanceOf(SQLException.class).until(() -> {
+                    observer.read();
+                    return observer.acknowledgements(1).complete();
+                });
+        long removedAfter = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(removedAfter).as("3 x its 2 s lease").isGreaterThanOrEqualTo(6_000 - 700);
+        assertThat(observer.acknowledgements(1).longestLease()).isEqualTo(Duration.ofSeconds(1));
+        Report.line("a silent instance (lease 2 s) watched by one with lease 1 s was removed from the instance table after "
+                + removedAfter + " ms");
+    }
+
+    /**
+     * A CP reset while three instances run, one of them lagging (it never read the last switch): before, the lagging one
+     * put its older decision back and "confirmed" it. Now nobody answers until the census seeded a new epoch above
+     * every offer, from the newest.
+     */
+    @Test
+    @Order(MEASURE)
+    void aCpResetWhileInstancesRunNeverAnswersAnOlderDecision() throws Exception {
+        Duration lease = Duration.ofSeconds(2);
+        DecisionStore p = store("reset", "p", lease);
+        DecisionStore q = store("reset", "q", lease);
+        DecisionStore r = store("reset", "r", lease);
+        for (DecisionStore s : List.of(p, q, r)) {
+            Starting.started(s, null);
+        }
+        Decision one = p.propose(0, new Decision(SERVERS.get(0), 1, "p", Instant.now(), "first"));
+        assertThat(q.read()).isEqualTo(one);
+        assertThat(r.read()).isEqualTo(one);
+        Decision two = p.propose(1, Decision.next(one, SERVERS.get(1), "p", "db0 down"));
+        assertThat(r.read()).isEqualTo(two); // q lags: it never reads epoch 2
+        long t0 = System.nanoTime();
+        embedded().getCPSubsystem().getCPSubsystemManagementService().reset().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        List<Decision> answers = new ArrayList<>();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            try {
-                return b.read().epoch() == 12;
-            } catch (SQLException e) {
-                return false;
+            for (DecisionStore s : List.of(q, p, r)) { // the lagging one first
+                try {
+                    answers.add(s.read());
+                } catch (SQLException e) {
+                    // the census (or the new CP group forming)
+                }
             }
+            return answers.size() >= 3;
         });
-        Report.line("after a CP reset() the decision was back (re-seeded by a store) " + (System.nanoTime() - t0) / 1_000_000
-                + " ms after the reset was requested");
-        assertThat(a.read().epoch()).isEqualTo(12);
-        DecisionStore c = store("reset", "c", LEASE);
-        assertThat(c.start(decision(3, "c")).epoch()).as("a lower state file does not win").isEqualTo(12);
-        assertThat(c.propose(12, decision(13, "c")).epoch()).isEqualTo(13);
-        assertThat(a.read().epoch()).isEqualTo(13);
+        Report.line("after a CP reset() with three instances running (one lagging), the census seeded the decision "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms after the reset was requested");
+        assertThat(answers).as("never epoch 1 (q's), never epoch 2 silently put back: a new epoch above every offer")
+                .allSatisfy(d -> {
+                    assertThat(d.epoch()).isEqualTo(3);
+                    assertThat(d.server()).isEqualTo(two.server());
+                    assertThat(d.history()).isNotEqualTo(two.history());
+                });
     }
 
     static String percentiles(long[] nanos) {
@@ -371,13 +310,13 @@ class SharedDecisionTest {
     // ---- faults (destructive, last)
 
     @Test
-    @Order(20)
-    void aFrozenLeaderStallsCallsAndRejoinsAfterItResumes() throws Exception {
-        awaitWholeCpSubsystem();
-        DecisionStore a = store("freeze", "a", LEASE);
-        a.start(null);
-        a.propose(0, decision(1, "a"));
+    @Order(FAULT)
+    void aFrozenLeaderStallsCallsAndIsACpMemberAgainAfterItResumes() throws Exception {
         assumeTrue(MemberCluster.canSignal(), "freezing a member needs the kill command: apt-get install procps");
+        awaitWholeCpSubsystem();
+        DecisionStore a = store("freeze", "a", Duration.ofSeconds(2));
+        Starting.started(a, null);
+        a.propose(0, decision(1, "a"));
         int child = makeAChildLeadTheDefaultGroup();
         try {
             frozenLeader(a, child);
@@ -410,37 +349,30 @@ class SharedDecisionTest {
         try {
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> works(a, epoch, failures));
         } catch (ConditionTimeoutException e) {
-            recovered = false;
+            recovered = false; // the known limit of docs/several-instances.md: the two others lost each other
         }
+        assertThat(failures[0]).as("calls to the frozen leader's group stall and fail within their budget").isPositive();
+        long took = (System.nanoTime() - t0) / 1_000_000;
+        int before = promotions(child);
         if (recovered) {
-            long took = (System.nanoTime() - t0) / 1_000_000;
-            // Not asserted against the lease: on this loaded 2-core machine it took 4.7 to 20 s, or the two others split (docs: known limits).
             Report.line("CP leader's JVM frozen (SIGSTOP): get and CAS from the other members work again after " + took
-                    + " ms (" + failures[0] + " calls failed with callTimeout 2 s)"
-                    + (took < LEASE.toMillis() ? "" : ", LONGER THAN THE LEASE"));
+                    + " ms (" + failures[0] + " calls failed, callTimeout 500 ms)");
             await().atMost(Duration.ofSeconds(30)).until(() -> embedded().getCluster().getMembers().size() == 2);
-            long expelled = (System.nanoTime() - t0) / 1_000_000;
-            int before = promotions(child);
-            cluster.thaw(child);
-            long t1 = System.nanoTime();
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> cpMembersPresent(3, child, before));
-            Report.line("frozen member expelled after " + expelled + " ms; after SIGCONT it restarted itself, rejoined and "
-                    + "was promoted back to CP member in " + (System.nanoTime() - t1) / 1_000_000 + " ms");
-            assertThat(cluster.log(child)).contains("restarting the member");
         } else {
-            // Known limit (docs/several-instances.md): the two healthy members sometimes stall each other right after
-            // the frozen one is expelled, and the CP Subsystem has to form afresh once it is back.
             Report.line("CP leader's JVM frozen (SIGSTOP): the two other members lost each other after its removal; "
                     + "every call failed closed for 30 s (" + failures[0] + " calls)");
-            cluster.thaw(child);
         }
-        long t2 = System.nanoTime();
+        cluster.thaw(child);
+        long t1 = System.nanoTime();
+        boolean promotedBack = recovered; // expelled while the two others went on: it restarts and is promoted
+        // back: three members, three CP members in the decision's group, deciding again
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
-                .until(() -> works(a, epoch, failures) && embedded().getCluster().getMembers().size() == 3);
-        if (!recovered) {
-            Report.line("... after SIGCONT the three formed a CP Subsystem again and the decision was back after "
-                    + (System.nanoTime() - t2) / 1_000_000 + " ms");
+                .until(() -> (promotedBack ? cpMembersPresent(3, child, before) : wholeCpSubsystem(3)) && works(a, epoch, failures));
+        Report.line("after SIGCONT the frozen member was " + (recovered ? "restarted, rejoined and promoted back"
+                : "back and the CP Subsystem formed again") + ", deciding again, in " + (System.nanoTime() - t1) / 1_000_000
+                + " ms");
+        if (recovered) {
+            assertThat(cluster.log(child)).as("it restarted itself after being expelled").contains("restarting the member");
         }
     }
 
@@ -456,11 +388,11 @@ class SharedDecisionTest {
     }
 
     @Test
-    @Order(21)
+    @Order(FAULT + 1)
     void aKilledMemberRestartsAndIsPromotedBack() throws Exception {
         awaitWholeCpSubsystem();
-        DecisionStore a = store("kill", "a", LEASE);
-        a.start(null);
+        DecisionStore a = store("kill", "a", Duration.ofSeconds(2));
+        Starting.started(a, null);
         a.propose(0, decision(1, "a"));
         cluster.kill(2);
         await().atMost(Duration.ofSeconds(30)).until(() -> embedded().getCluster().getMembers().size() == 2);
@@ -478,11 +410,11 @@ class SharedDecisionTest {
     }
 
     @Test
-    @Order(22)
-    void twoMembersCrashTogetherTheStoreFailsClosedThenRecovers() throws Exception {
+    @Order(FAULT + 2)
+    void twoMembersCrashTogetherTheStoreFailsClosedThenTheCensusSeedsAboveWhatItHad() throws Exception {
         awaitWholeCpSubsystem();
-        DecisionStore a = store("crash2", "a", LEASE);
-        a.start(null);
+        DecisionStore a = store("crash2", "a", Duration.ofSeconds(2));
+        Starting.started(a, null);
         Decision five = a.propose(0, decision(5, "a"));
         DecisionStore reader = stores.get(0); // group "first", epoch 1
         cluster.kill(1);
@@ -495,7 +427,7 @@ class SharedDecisionTest {
                 return false;
             } catch (SQLException e) {
                 long took = (System.nanoTime() - t) / 1_000_000;
-                assertThat(took).as("a failing call ends within its deadline").isLessThan(2000 + 1500);
+                assertThat(took).as("a failing call ends within its budget").isLessThan(500 + 1500);
                 assertThat(e.getSQLState()).isEqualTo("08001");
                 assertThat(e.getMessage()).contains("hazelcast");
                 return true;
@@ -507,16 +439,23 @@ class SharedDecisionTest {
         long t1 = System.nanoTime();
         cluster.start(1);
         cluster.start(2);
+        Decision[] back = new Decision[2];
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() -> {
             try {
-                return a.read().equals(five) && reader.read().epoch() >= 1;
+                back[0] = a.read();
+                back[1] = reader.read();
+                return true;
             } catch (SQLException e) {
-                return false;
+                return false; // the CP Subsystem forming, or the census
             }
         });
-        Report.line("two crashed members restarted: the CP Subsystem formed afresh and the stores put their decisions back "
+        Report.line("two crashed members restarted: the CP Subsystem formed afresh and the census seeded the decisions "
                 + (System.nanoTime() - t1) / 1_000_000 + " ms after the JVMs were started");
-        assertThat(a.propose(5, decision(6, "a")).epoch()).isEqualTo(6);
+        assertThat(back[0].server()).isEqualTo(five.server());
+        assertThat(back[0].epoch()).as("a new epoch above what the instance had: every instance applies it").isEqualTo(6);
+        assertThat(back[0].history()).isNotEqualTo(five.history());
+        assertThat(back[1].epoch()).isEqualTo(2);
+        assertThat(a.propose(6, Decision.next(back[0], SERVERS.get(0), "a", "test")).epoch()).isEqualTo(7);
     }
 
     /**

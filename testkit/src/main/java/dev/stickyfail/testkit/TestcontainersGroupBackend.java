@@ -6,8 +6,6 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -39,6 +37,7 @@ final class TestcontainersGroupBackend implements GroupBackend {
     private final Network network;
     private final List<ContainerServer> servers;
     private final String image;
+    private final ReplicationDialect replication = new MysqlReplication();
 
     private TestcontainersGroupBackend(Network network, List<ContainerServer> servers, String image) {
         this.network = network;
@@ -76,6 +75,11 @@ final class TestcontainersGroupBackend implements GroupBackend {
     }
 
     @Override
+    public Flavour flavour() {
+        return Flavour.MYSQL8;
+    }
+
+    @Override
     public List<ServerControl> servers() {
         return List.copyOf(servers);
     }
@@ -91,81 +95,8 @@ final class TestcontainersGroupBackend implements GroupBackend {
     }
 
     @Override
-    public void configureReplication(Connection replica, String sourceHost, int sourcePort, Accounts accounts)
-            throws SQLException {
-        try (Statement st = replica.createStatement()) {
-            st.execute("CHANGE REPLICATION SOURCE TO SOURCE_HOST=" + Jdbc.sqlString(sourceHost)
-                    + ", SOURCE_PORT=" + sourcePort
-                    + ", SOURCE_USER=" + Jdbc.sqlString(accounts.replUser())
-                    + ", SOURCE_PASSWORD=" + Jdbc.sqlString(accounts.replPassword())
-                    + ", SOURCE_AUTO_POSITION=1, SOURCE_CONNECT_RETRY=1, GET_SOURCE_PUBLIC_KEY=1");
-            st.execute("START REPLICA");
-        }
-    }
-
-    @Override
-    public void startReplication(Connection replica) throws SQLException {
-        try (Statement st = replica.createStatement()) {
-            st.execute("START REPLICA");
-        }
-    }
-
-    @Override
-    public void stopApplier(Connection replica) throws SQLException {
-        try (Statement st = replica.createStatement()) {
-            st.execute("STOP REPLICA SQL_THREAD");
-        }
-    }
-
-    @Override
-    public void startApplier(Connection replica) throws SQLException {
-        try (Statement st = replica.createStatement()) {
-            st.execute("START REPLICA SQL_THREAD");
-        }
-    }
-
-    @Override
-    public void stopReplication(Connection replica) throws SQLException {
-        try (Statement st = replica.createStatement()) {
-            st.execute("STOP REPLICA");
-        }
-    }
-
-    @Override
-    public ReplicationStatus status(Connection replica, int sourceIndex, int replicaIndex) throws SQLException {
-        try (Statement st = replica.createStatement(); ResultSet rs = st.executeQuery("SHOW REPLICA STATUS")) {
-            if (!rs.next()) {
-                return new ReplicationStatus(sourceIndex, replicaIndex, false, false,
-                        "replication is not configured on server " + replicaIndex, "", null);
-            }
-            long behind = rs.getLong("Seconds_Behind_Source");
-            Long secondsBehind = rs.wasNull() ? null : behind;
-            return new ReplicationStatus(sourceIndex, replicaIndex,
-                    "Yes".equalsIgnoreCase(rs.getString("Replica_IO_Running")),
-                    "Yes".equalsIgnoreCase(rs.getString("Replica_SQL_Running")),
-                    rs.getString("Last_IO_Error"), rs.getString("Last_SQL_Error"), secondsBehind);
-        }
-    }
-
-    @Override
-    public String position(Connection server) throws SQLException {
-        try (Statement st = server.createStatement();
-             ResultSet rs = st.executeQuery("SELECT @@GLOBAL.gtid_executed")) {
-            rs.next();
-            String value = rs.getString(1);
-            return value == null ? "" : value.replaceAll("\\s+", "");
-        }
-    }
-
-    @Override
-    public boolean hasApplied(Connection replica, String sourcePosition) throws SQLException {
-        try (PreparedStatement ps = replica.prepareStatement("SELECT GTID_SUBSET(?, @@GLOBAL.gtid_executed)")) {
-            ps.setString(1, sourcePosition);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1) == 1;
-            }
-        }
+    public ReplicationDialect replication() {
+        return replication;
     }
 
     @Override

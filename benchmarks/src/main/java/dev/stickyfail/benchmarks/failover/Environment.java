@@ -7,13 +7,15 @@ import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
 /** Where and with what a benchmark ran, for the report. */
 record Environment(Map<String, String> facts) {
 
-    static Environment capture(String mariadbVersion) {
+    /** @param serverVersion {@code SELECT VERSION()} of the servers: MariaDB's or MySQL's (the testkit's flavour) */
+    static Environment capture(String serverVersion) {
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("date", ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")));
         facts.put("machine", cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + memory());
@@ -32,7 +34,9 @@ record Environment(Map<String, String> facts) {
         facts.put("MySQL Connector/J", versions.getProperty("mysql-connector-j", "?"));
         facts.put("HikariCP", versions.getProperty("hikaricp", "?") + ", aliveBypassWindowMs "
                 + System.getProperty("com.zaxxer.hikari.aliveBypassWindowMs", "500 (default)"));
-        facts.put("servers", "MariaDB " + mariadbVersion + " (testkit: 2 servers on 127.0.0.1, master-master GTID replication)");
+        String product = serverVersion.toLowerCase(Locale.ROOT).contains("mariadb") ? "MariaDB " : "MySQL ";
+        facts.put("servers", product + serverVersion.replaceFirst("-MariaDB.*$", "")
+                + " (testkit: 2 servers on 127.0.0.1, master-master GTID replication)");
         return new Environment(facts);
     }
 

@@ -76,9 +76,11 @@ public sealed interface Action {
 
     /**
      * Fence a server at the server: kill the sessions of the application's accounts there (all but the fencing
-     * session), wait until they are gone, and with {@code readOnly} make it read-only.
+     * session), wait until they are gone, and with {@code readOnly} make it read-only. {@code downHere}: this instance
+     * sees it down, so the attempt gets a short budget (a dead or hung server does not answer; one that flapped back
+     * may, and what it still runs must not commit).
      */
-    record FenceAtServer(long id, int server, String why, boolean readOnly) implements Call {
+    record FenceAtServer(long id, int server, String why, boolean readOnly, boolean downHere) implements Call {
     }
 
     /**
@@ -87,6 +89,14 @@ public sealed interface Action {
      * instance applying an old decision late can never undo the fence of a newer one.
      */
     record ClearReadOnly(long id, int server, long epoch) implements Call {
+    }
+
+    /**
+     * A planned switch: let what is in flight on these servers finish, up to {@code timeoutNanos}. Each connection to
+     * them is marked as soon as it is idle (no transaction open, no statement running), so its next use is replaced on
+     * the new server; nothing is aborted yet (the local fence that follows does that, to what is still busy).
+     */
+    record Drain(long id, List<Integer> servers, String why, int active, long epoch, long timeoutNanos) implements Call {
     }
 
     /** Wait (bounded) until {@code to} has applied what it received from {@code from}. */

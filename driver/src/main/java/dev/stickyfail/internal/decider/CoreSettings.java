@@ -21,13 +21,15 @@ import java.util.function.Supplier;
  * @param holdDownNanos     how long a decision another instance made is kept before this instance, seeing its server
  *                          unusable, proposes to leave it (against ping-pong between instances that see different
  *                          servers down)
+ * @param drainNanos        {@code stickyfail.drainTimeout}: how long a planned switch (an operator's, a failback) lets
+ *                          transactions in flight on the server it leaves finish; 0 for none
  * @param store             the store as messages name it
  * @param wallClock         {@code decidedAt} of new decisions (display only)
  */
 public record CoreSettings(String group, List<String> servers, String instanceId, long leaseNanos,
                            FailbackPolicy failback, boolean fenceOnMarkedDown, boolean catchUp, boolean serverFence,
-                           boolean fenceReadOnly, long confirmEveryNanos, long holdDownNanos, Supplier<String> store,
-                           Supplier<Instant> wallClock) {
+                           boolean fenceReadOnly, long confirmEveryNanos, long holdDownNanos, long drainNanos,
+                           Supplier<String> store, Supplier<Instant> wallClock) {
 
     public CoreSettings {
         servers = List.copyOf(servers);

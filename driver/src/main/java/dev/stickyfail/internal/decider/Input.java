@@ -73,4 +73,8 @@ public sealed interface Input {
 
     record CaughtUp(long id) implements Result {
     }
+
+    /** A drain ended; {@code busy} connections were still in a transaction or running a statement at its bound. */
+    record Drained(long id, int busy) implements Result {
+    }
 }

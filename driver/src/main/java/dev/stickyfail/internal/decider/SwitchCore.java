@@ -54,6 +54,9 @@ public final class SwitchCore {
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final long BARRIER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** How a planned switch's reason begins, so every instance that applies it knows it may drain first. */
+    static final String ADMIN_REASON = "admin switchTo";
+    static final String FAILBACK_REASON = "failback";
 
     private final CoreSettings s;
     private final String log;
@@ -349,9 +352,12 @@ public final class SwitchCore {
         int i = h.server();
         if (h.to() == ServerState.UP) {
             out.add(new Action.ServerUp(i));
-            if (abandoned.contains(i)) {
-                pendingServerFences.add(i); // sessions that survived a partition: after the reconsideration below
-            }
+        }
+        boolean answersAgain = h.to() == ServerState.GOING_UP || h.to() == ServerState.UP && h.from() == ServerState.DOWN;
+        if (answersAgain && abandoned.contains(i)) {
+            // its first answer: kill what of the application's outlived the switch (a partition that healed), after the
+            // reconsideration below, and before it counts as up
+            pendingServerFences.add(i);
         }
         out.add(new Action.Emit(new ServerStateEvent(s.group(), addresses[i], h.from(), h.to(), h.cause())));
         if (h.to() == ServerState.DOWN && s.fenceOnMarkedDown() && views[i].state() == ServerState.DOWN) {
@@ -377,7 +383,7 @@ public final class SwitchCore {
             out.add(new Action.CompleteCommand(a.command(), null));
             return;
         }
-        propose(target, SwitchReason.ADMIN, "admin switchTo(" + addresses[target] + ")", now, a.command());
+        propose(target, SwitchReason.ADMIN, ADMIN_REASON + "(" + addresses[target] + ")", now, a.command());
     }
 
     private void adminState(Input.AdminStateChange a) {
@@ -420,7 +426,7 @@ public final class SwitchCore {
             }
             String why = switch (to.reason()) {
                 case INITIAL -> "first decision: " + addresses[to.target()] + " is the first server up";
-                case FAILBACK -> "failback (stickyfail.failback=primary-up): " + addresses[to.target()] + " is up again";
+                case FAILBACK -> FAILBACK_REASON + " (stickyfail.failback=primary-up): " + addresses[to.target()] + " is up again";
                 case MARKED_DOWN -> cause.startsWith(addresses[current] + " marked ") ? cause
                         : addresses[current] + " marked " + views[current].state() + " (" + cause + ")";
                 case MAINTENANCE -> addresses[current] + " is in maintenance";
@@ -802,6 +808,8 @@ public final class SwitchCore {
         final List<Integer> answered = new ArrayList<>();
         final List<String> fenceNotes = new ArrayList<>();
         IllegalStateException notTarget;
+        List<Integer> fenced = List.of();
+        String fenceWhy = "";
         boolean allReadOnly;
         Stage stage;
         int fenceIndex;
@@ -848,22 +856,41 @@ public final class SwitchCore {
                     others.add(i);
                 }
             }
+            // an instance that missed epochs (cut off while the group went A -> B -> A) may still hold connections
+            // to the target from before it was abandoned, never fenced here: those go too
+            boolean missedEpochs = previous != null && next.epoch() > previous.epoch() + 1;
+            fenced = missedEpochs ? allServers() : others;
+            fenceWhy = "switch to " + addresses[target] + ": " + why
+                    + (missedEpochs ? " (epochs " + (previous.epoch() + 1) + "-" + (next.epoch() - 1) + " were missed here)" : "");
             out.add(new Action.Emit(new SwitchStartingEvent(s.group(), previous == null ? null
                     : addresses[indexOf(previous.server())], addresses[target], next.epoch(), reason, why)));
-            out.add(new Action.FenceLocal(others, "switch to " + addresses[target] + ": " + why, target, next.epoch()));
+            if (s.serverFence() && previous != null) { // a first decision abandons nothing
+                toFence.addAll(others);
+            }
+            if (planned()) {
+                // an operator's switch or a failback: what is in flight may finish first (the lease is not renewed
+                // meanwhile: a drain longer than what is left of it ends in the lease's own fence)
+                call(new Action.Drain(id(), fenced, fenceWhy, target, next.epoch(), s.drainNanos()));
+                return;
+            }
+            fenceLocally();
+        }
+
+        /** An operator's switch or a failback, here or (read from the shared store) by another instance. */
+        private boolean planned() {
+            if (s.drainNanos() <= 0 || previous == null || indexOf(previous.server()) == target) {
+                return false;
+            }
+            return reason == SwitchReason.ADMIN || reason == SwitchReason.FAILBACK || reason == SwitchReason.REMOTE
+                    && (next.reason().startsWith(ADMIN_REASON) || next.reason().startsWith(FAILBACK_REASON));
+        }
+
+        private void fenceLocally() {
+            out.add(new Action.FenceLocal(fenced, fenceWhy, target, next.epoch()));
             if (renewSentAt != 0 && s.leased()) {
                 renewLease(renewSentAt); // only now: nothing here reaches a server the decision left
             }
             out.add(new Action.Journal(next));
-            if (s.serverFence() && previous != null) { // a first decision abandons nothing
-                for (int i : others) {
-                    if (views[i].state() == ServerState.DOWN) {
-                        fenceNotes.add(addresses[i] + " not fenced at the server: it is down here");
-                    } else {
-                        toFence.add(i);
-                    }
-                }
-            }
             stage = Stage.SERVER_FENCE;
             advance();
         }
@@ -876,7 +903,7 @@ public final class SwitchCore {
                         if (fenceIndex < toFence.size()) {
                             int i = toFence.get(fenceIndex++);
                             call(new Action.FenceAtServer(id(), i, "switch to " + addresses[target] + " (epoch "
-                                    + next.epoch() + "): " + why, s.fenceReadOnly()));
+                                    + next.epoch() + "): " + why, s.fenceReadOnly(), !views[i].state().isUp()));
                             return;
                         }
                         allReadOnly = s.fenceReadOnly() && !toFence.isEmpty() && answered.size() == addresses.length - 1
@@ -908,7 +935,8 @@ public final class SwitchCore {
                         if (fenceIndex < answered.size()) {
                             int i = answered.get(fenceIndex++);
                             call(new Action.FenceAtServer(id(), i, "after the barrier for epoch " + next.epoch()
-                                    + ": what a silent instance sent before its lease ran out", false));
+                                    + ": what a silent instance sent before its lease ran out", false,
+                                    !views[i].state().isUp()));
                             return;
                         }
                         stage = s.fenceReadOnly() ? Stage.CLEAR_READ_ONLY : Stage.PUBLISH;
@@ -930,6 +958,14 @@ public final class SwitchCore {
 
         @Override
         void on(Input.Result r) {
+            if (r instanceof Input.Drained d) {
+                if (d.busy() > 0) {
+                    fenceNotes.add(d.busy() + " connection" + (d.busy() == 1 ? "" : "s") + " still busy after the drain ("
+                            + TimeUnit.NANOSECONDS.toMillis(s.drainNanos()) + " ms): aborted");
+                }
+                fenceLocally();
+                return;
+            }
             if (r instanceof Input.ServerFenced f) {
                 ServerFenceOutcome o = f.outcome();
                 int server = stage == Stage.SERVER_FENCE ? toFence.get(fenceIndex - 1) : answered.get(fenceIndex - 1);
@@ -1080,7 +1116,7 @@ public final class SwitchCore {
         @Override
         void begin() {
             call(new Action.FenceAtServer(id(), server, addresses[server] + " is up again and is not the active server "
-                    + (decision == null ? "" : decision.server()), false));
+                    + (decision == null ? "" : decision.server()), false, false));
         }
 
         @Override
@@ -1097,7 +1133,7 @@ public final class SwitchCore {
     private boolean mayFenceReturning(int server) {
         // only with a confirmed decision that leaves it: an instance that lost its lease may act on an old decision
         return s.serverFence() && decision != null && abandoned.contains(server) && server != indexOf(decision.server())
-                && leaseHeld() && views[server].state().isUp();
+                && leaseHeld() && views[server].state() != ServerState.DOWN;
     }
 
     /** The core's state, for diagnostics. */

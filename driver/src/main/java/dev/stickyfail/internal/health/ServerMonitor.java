@@ -37,6 +37,11 @@ public final class ServerMonitor {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerMonitor.class);
+    /** Connector/J's words when a caching_sha2_password login over plain TCP would need the server's RSA key. */
+    private static final String KEY_RETRIEVAL_REFUSED = "Public Key Retrieval is not allowed";
+    private static final String KEY_RETRIEVAL_HINT = ": the account uses caching_sha2_password (MySQL 8's default), "
+            + "whose login without TLS needs the server's RSA key; connect with TLS (sslMode=PREFERRED or REQUIRED) "
+            + "or allow fetching the key (allowPublicKeyRetrieval=true)";
 
     private final String group;
     private final int index;
@@ -357,7 +362,10 @@ public final class ServerMonitor {
         }
     }
 
-    /** A one-line description of an error: the message of its deepest cause that says something. */
+    /**
+     * A one-line description of an error: the message of its deepest cause that says something. Connector/J's
+     * "Public Key Retrieval is not allowed" gets what it does not say: which setting would let the login through.
+     */
     public static String describe(Throwable t) {
         String message = t.getMessage();
         Throwable root = t;
@@ -366,9 +374,9 @@ public final class ServerMonitor {
         }
         String base = message == null ? t.getClass().getSimpleName() : firstLine(message);
         if (root != t && root.getMessage() != null) {
-            return base + " (" + root.getClass().getSimpleName() + ": " + firstLine(root.getMessage()) + ")";
+            base = base + " (" + root.getClass().getSimpleName() + ": " + firstLine(root.getMessage()) + ")";
         }
-        return base;
+        return base.contains(KEY_RETRIEVAL_REFUSED) ? base + KEY_RETRIEVAL_HINT : base;
     }
 
     private static String firstLine(String s) {

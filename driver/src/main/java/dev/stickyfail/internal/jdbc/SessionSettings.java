@@ -15,25 +15,43 @@ import java.util.concurrent.Executor;
 final class SessionSettings {
 
     volatile Boolean autoCommit;
-    volatile Integer isolation;
-    volatile Boolean readOnly;
-    volatile Integer holdability;
-    volatile Map<String, Class<?>> typeMap;
+    private volatile Integer isolation;
+    private volatile Boolean readOnly;
+    private volatile Integer holdability;
+    private volatile Map<String, Class<?>> typeMap;
     private volatile String catalog;
     private volatile String schema;
     private volatile Executor networkTimeoutExecutor;
     private volatile int networkTimeoutMillis = -1;
     private Properties clientInfo;
 
-    void catalog(String catalog) {
+    // Named as the Connection setters they record (the generated wrapper calls them with the setter's arguments).
+
+    void setReadOnly(boolean readOnly) {
+        this.readOnly = readOnly;
+    }
+
+    void setTransactionIsolation(int level) {
+        this.isolation = level;
+    }
+
+    void setHoldability(int holdability) {
+        this.holdability = holdability;
+    }
+
+    void setTypeMap(Map<String, Class<?>> map) {
+        this.typeMap = map;
+    }
+
+    void setCatalog(String catalog) {
         this.catalog = catalog;
     }
 
-    void schema(String schema) {
+    void setSchema(String schema) {
         this.schema = schema;
     }
 
-    void networkTimeout(Executor executor, int millis) {
+    void setNetworkTimeout(Executor executor, int millis) {
         this.networkTimeoutExecutor = executor;
         this.networkTimeoutMillis = millis;
     }

@@ -4,40 +4,32 @@ import dev.stickyfail.internal.runtime.TrackedConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.Array;
-import java.sql.Blob;
 import java.sql.CallableStatement;
-import java.sql.Clob;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
-import java.sql.NClob;
 import java.sql.PreparedStatement;
 import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
-import java.sql.SQLWarning;
-import java.sql.SQLXML;
-import java.sql.Savepoint;
-import java.sql.ShardingKey;
 import java.sql.Statement;
-import java.sql.Struct;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Executor;
 
 /**
- * The connection the application holds: a thin, hand-written delegate over one Connector/J connection. Statements it
- * creates are wrapped too, so every statement on an aborted connection fails with {@code 08S01} at once, and every
- * error goes through {@link TrackedConnection}, the one place that decides what it means. Plain delegation below the
- * hand-written methods was generated once from the {@code java.sql} interfaces.
+ * The connection the application holds: a thin delegate over one Connector/J connection. Statements it creates are
+ * wrapped too, so every statement on an aborted connection fails with {@code 08S01} at once, and every error goes
+ * through {@link TrackedConnection}, the one place that decides what it means. This class holds the methods with rules
+ * of their own; the build generates the others ({@code GeneratedStickyConnection}) from the rule table,
+ * {@code src/main/jdbc-wrappers/rules.txt}, which classifies every method of {@link Connection}.
  *
  * <p>A connection that a switch aborted while it was idle is replaced at its next use (any method but {@code close},
- * {@code abort}, {@code isClosed} and {@code unwrap}) by a new physical connection to the active server, with the
+ * {@code abort} and {@code isClosed}) by a new physical connection to the active server, with the
  * settings the application made through the JDBC setters restored, when its {@link TrackedConnection} says that is
  * safe (see {@code docs/errors-and-retries.md}). Statements created before stay on the old connection and fail with
  * {@code 08S01}. All of that is off the statement path: a statement still costs one volatile read of
  * {@link #tracked} and {@link TrackedConnection#checkUsable()}.
  */
-public final class StickyConnection implements Connection {
+public abstract class StickyConnection implements Connection {
 
     private static final Logger LOG = LoggerFactory.getLogger(StickyConnection.class);
 
@@ -49,17 +41,39 @@ public final class StickyConnection implements Connection {
     /** Closed or aborted by the application: never replaced. */
     private volatile boolean closed;
 
-    public StickyConnection(TrackedConnection tracked) {
+    StickyConnection(TrackedConnection tracked) {
         this.tracked = tracked;
         tracked.watch(this);
+    }
+
+    /** The application's connection over a registered physical connection. */
+    public static StickyConnection wrap(TrackedConnection tracked) {
+        return new GeneratedStickyConnection(tracked);
     }
 
     TrackedConnection tracked() {
         return tracked;
     }
 
+    /** The settings made through the JDBC setters, for the generated setters to record. */
+    final SessionSettings settings() {
+        return settings;
+    }
+
+    final Statement wrapStatement(TrackedConnection t, Statement s) {
+        return new GeneratedStickyStatement(this, t, s);
+    }
+
+    final PreparedStatement wrapPrepared(TrackedConnection t, PreparedStatement ps, String sql) {
+        return new GeneratedStickyPreparedStatement(this, t, ps, sql);
+    }
+
+    final CallableStatement wrapCallable(TrackedConnection t, CallableStatement cs, String sql) {
+        return new GeneratedStickyCallableStatement(this, t, cs, sql);
+    }
+
     /** The connection for an operation that must not start on an evicted one: replaced, or its {@code 08S01} thrown. */
-    private TrackedConnection usable() throws SQLException {
+    final TrackedConnection usable() throws SQLException {
         TrackedConnection t = tracked;
         if (t.isEvicted()) {
             t = replace(t);
@@ -69,7 +83,7 @@ public final class StickyConnection implements Connection {
     }
 
     /** The connection for any other use: replaced if evicted and replaceable, else the old one (which fails as before). */
-    private TrackedConnection live() throws SQLException {
+    final TrackedConnection live() throws SQLException {
         TrackedConnection t = tracked;
         return t.isEvicted() ? replace(t) : t;
     }
@@ -128,135 +142,10 @@ public final class StickyConnection implements Connection {
     }
 
     @Override
-    public Statement createStatement() throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            return new StickyStatement(this, t, t.physical().createStatement(), false);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public Statement createStatement(int resultSetType, int resultSetConcurrency) throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            return new StickyStatement(this, t, t.physical().createStatement(resultSetType, resultSetConcurrency), resultSetConcurrency == java.sql.ResultSet.CONCUR_UPDATABLE);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public Statement createStatement(int resultSetType, int resultSetConcurrency, int resultSetHoldability) throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            return new StickyStatement(this, t,
-                    t.physical().createStatement(resultSetType, resultSetConcurrency, resultSetHoldability), resultSetConcurrency == java.sql.ResultSet.CONCUR_UPDATABLE);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public PreparedStatement prepareStatement(String sql) throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            return new StickyPreparedStatement(this, t, t.physical().prepareStatement(sql), sql, false);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            return new StickyPreparedStatement(this, t, t.physical().prepareStatement(sql, resultSetType, resultSetConcurrency), sql, resultSetConcurrency == java.sql.ResultSet.CONCUR_UPDATABLE);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency, int resultSetHoldability)
-            throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            return new StickyPreparedStatement(this, t,
-                    t.physical().prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql, resultSetConcurrency == java.sql.ResultSet.CONCUR_UPDATABLE);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            return new StickyPreparedStatement(this, t, t.physical().prepareStatement(sql, autoGeneratedKeys), sql, false);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            return new StickyPreparedStatement(this, t, t.physical().prepareStatement(sql, columnIndexes), sql, false);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            return new StickyPreparedStatement(this, t, t.physical().prepareStatement(sql, columnNames), sql, false);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public CallableStatement prepareCall(String sql) throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            return new StickyCallableStatement(this, t, t.physical().prepareCall(sql), sql, false);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            return new StickyCallableStatement(this, t, t.physical().prepareCall(sql, resultSetType, resultSetConcurrency), sql, resultSetConcurrency == java.sql.ResultSet.CONCUR_UPDATABLE);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency, int resultSetHoldability)
-            throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            return new StickyCallableStatement(this, t,
-                    t.physical().prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql, resultSetConcurrency == java.sql.ResultSet.CONCUR_UPDATABLE);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
     public DatabaseMetaData getMetaData() throws SQLException {
         TrackedConnection t = live();
         try {
-            return ColdPathProxies.metaData(this, t, t.physical().getMetaData());
+            return new GeneratedStickyDatabaseMetaData(this, t, t.physical().getMetaData());
         } catch (SQLException e) {
             throw t.translate(e);
         }
@@ -334,14 +223,18 @@ public final class StickyConnection implements Connection {
         }
     }
 
+    /** The Connector/J connection is the one in use: an aborted idle connection is replaced first, when it may be. */
     @Override
     public <T> T unwrap(Class<T> iface) throws SQLException {
-        return Unwrapping.unwrap(this, tracked.physical(), iface);
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        return Unwrapping.unwrap(this, live().physical(), iface);
     }
 
     @Override
     public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return Unwrapping.isWrapperFor(this, tracked.physical(), iface);
+        return iface.isInstance(this) || Unwrapping.isWrapperFor(this, live().physical(), iface);
     }
 
     @Override
@@ -350,438 +243,75 @@ public final class StickyConnection implements Connection {
         return "StickyConnection[" + t.group() + " -> " + t.server() + "]";
     }
 
-    @Override
-    public String nativeSQL(String sql) throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().nativeSQL(sql);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
+    /**
+     * {@code setAutoCommit(true)} commits a transaction that is open (MySQL and MariaDB do): when the connection breaks
+     * or is aborted while it is in flight, its outcome is unknown ({@code 08007}), judged from the server's status
+     * flags before the call; {@code setAutoCommit(false)} commits nothing ({@code 08S01}).
+     */
     @Override
     public void setAutoCommit(boolean autoCommit) throws SQLException {
         TrackedConnection t = usable();
+        int status = t.sessionStatus(); // before the call: whether a transaction is open for it to commit
         try {
             t.beginOwnChange();
             t.physical().setAutoCommit(autoCommit);
             t.autoCommitChanged(autoCommit);
             settings.autoCommit = autoCommit;
         } catch (SQLException e) {
-            throw t.translate(e);
+            throw autoCommit ? t.translateSetAutoCommitTrue(e, status) : t.translate(e);
         } finally {
             t.endOwnChange();
-        }
-    }
-
-    @Override
-    public boolean getAutoCommit() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().getAutoCommit();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public void rollback() throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            t.physical().rollback();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public void setReadOnly(boolean readOnly) throws SQLException {
-        TrackedConnection t = live();
-        try {
-            t.beginOwnChange();
-            t.physical().setReadOnly(readOnly);
-            settings.readOnly = readOnly;
-        } catch (SQLException e) {
-            throw t.translate(e);
-        } finally {
-            t.endOwnChange();
-        }
-    }
-
-    @Override
-    public boolean isReadOnly() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().isReadOnly();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public void setCatalog(String catalog) throws SQLException {
-        TrackedConnection t = live();
-        try {
-            t.beginOwnChange();
-            t.physical().setCatalog(catalog);
-            settings.catalog(catalog);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        } finally {
-            t.endOwnChange();
-        }
-    }
-
-    @Override
-    public String getCatalog() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().getCatalog();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public void setTransactionIsolation(int level) throws SQLException {
-        TrackedConnection t = live();
-        try {
-            t.beginOwnChange();
-            t.physical().setTransactionIsolation(level);
-            settings.isolation = level;
-        } catch (SQLException e) {
-            throw t.translate(e);
-        } finally {
-            t.endOwnChange();
-        }
-    }
-
-    @Override
-    public int getTransactionIsolation() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().getTransactionIsolation();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public SQLWarning getWarnings() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().getWarnings();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public void clearWarnings() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            t.physical().clearWarnings();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public Map<String, Class<?>> getTypeMap() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().getTypeMap();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
-        TrackedConnection t = live();
-        try {
-            t.beginOwnChange();
-            t.physical().setTypeMap(map);
-            settings.typeMap = map;
-        } catch (SQLException e) {
-            throw t.translate(e);
-        } finally {
-            t.endOwnChange();
-        }
-    }
-
-    @Override
-    public void setHoldability(int holdability) throws SQLException {
-        TrackedConnection t = live();
-        try {
-            t.beginOwnChange();
-            t.physical().setHoldability(holdability);
-            settings.holdability = holdability;
-        } catch (SQLException e) {
-            throw t.translate(e);
-        } finally {
-            t.endOwnChange();
-        }
-    }
-
-    @Override
-    public int getHoldability() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().getHoldability();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public Savepoint setSavepoint() throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            return t.physical().setSavepoint();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public Savepoint setSavepoint(String name) throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            return t.physical().setSavepoint(name);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public void rollback(Savepoint savepoint) throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            t.physical().rollback(savepoint);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public void releaseSavepoint(Savepoint savepoint) throws SQLException {
-        TrackedConnection t = usable();
-        try {
-            t.physical().releaseSavepoint(savepoint);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public Clob createClob() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().createClob();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public Blob createBlob() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().createBlob();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public NClob createNClob() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().createNClob();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public SQLXML createSQLXML() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().createSQLXML();
-        } catch (SQLException e) {
-            throw t.translate(e);
         }
     }
 
     @Override
     public void setClientInfo(String name, String value) throws SQLClientInfoException {
         TrackedConnection t = liveForClientInfo();
-        t.physical().setClientInfo(name, value);
-        settings.clientInfo(name, value);
+        try {
+            t.beginOwnChange();
+            t.physical().setClientInfo(name, value);
+            settings.clientInfo(name, value);
+        } catch (SQLClientInfoException e) {
+            throw clientInfoError(t, e);
+        } finally {
+            t.endOwnChange();
+        }
     }
 
     @Override
     public void setClientInfo(Properties properties) throws SQLClientInfoException {
         TrackedConnection t = liveForClientInfo();
-        t.physical().setClientInfo(properties);
-        settings.clientInfo(properties);
+        try {
+            t.beginOwnChange();
+            t.physical().setClientInfo(properties);
+            settings.clientInfo(properties);
+        } catch (SQLClientInfoException e) {
+            throw clientInfoError(t, e);
+        } finally {
+            t.endOwnChange();
+        }
     }
 
+    /** As {@code live()}; an aborted connection that was not replaced refuses the setting ({@code 08S01}). */
     private TrackedConnection liveForClientInfo() throws SQLClientInfoException {
         try {
-            return live();
+            TrackedConnection t = live();
+            if (t.isEvicted()) {
+                throw t.evictedException(null); // Connector/J would keep it locally on a dead connection, silently
+            }
+            return t;
         } catch (SQLException e) {
             throw new SQLClientInfoException(e.getMessage(), e.getSQLState(), e.getErrorCode(), Map.of(), e);
         }
     }
 
-    @Override
-    public String getClientInfo(String name) throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().getClientInfo(name);
-        } catch (SQLException e) {
-            throw t.translate(e);
+    /** The error as {@link TrackedConnection#translate} sees it, in the type the JDBC signature demands. */
+    private static SQLClientInfoException clientInfoError(TrackedConnection t, SQLClientInfoException e) {
+        SQLException translated = t.translate(e);
+        if (translated == e) {
+            return e;
         }
-    }
-
-    @Override
-    public Properties getClientInfo() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().getClientInfo();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().createArrayOf(typeName, elements);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().createStruct(typeName, attributes);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public void setSchema(String schema) throws SQLException {
-        TrackedConnection t = live();
-        try {
-            t.beginOwnChange();
-            t.physical().setSchema(schema);
-            settings.schema(schema);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        } finally {
-            t.endOwnChange();
-        }
-    }
-
-    @Override
-    public String getSchema() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().getSchema();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
-        TrackedConnection t = live();
-        try {
-            t.beginOwnChange();
-            t.physical().setNetworkTimeout(executor, milliseconds);
-            settings.networkTimeout(executor, milliseconds);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        } finally {
-            t.endOwnChange();
-        }
-    }
-
-    @Override
-    public int getNetworkTimeout() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().getNetworkTimeout();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public void beginRequest() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            t.physical().beginRequest();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public void endRequest() throws SQLException {
-        TrackedConnection t = live();
-        try {
-            t.physical().endRequest();
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public boolean setShardingKeyIfValid(ShardingKey shardingKey, ShardingKey superShardingKey, int timeout) throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().setShardingKeyIfValid(shardingKey, superShardingKey, timeout);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public boolean setShardingKeyIfValid(ShardingKey shardingKey, int timeout) throws SQLException {
-        TrackedConnection t = live();
-        try {
-            return t.physical().setShardingKeyIfValid(shardingKey, timeout);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public void setShardingKey(ShardingKey shardingKey, ShardingKey superShardingKey) throws SQLException {
-        TrackedConnection t = live();
-        try {
-            t.physical().setShardingKey(shardingKey, superShardingKey);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
-    }
-
-    @Override
-    public void setShardingKey(ShardingKey shardingKey) throws SQLException {
-        TrackedConnection t = live();
-        try {
-            t.physical().setShardingKey(shardingKey);
-        } catch (SQLException e) {
-            throw t.translate(e);
-        }
+        return new SQLClientInfoException(translated.getMessage(), translated.getSQLState(), translated.getErrorCode(),
+                e.getFailedProperties(), translated);
     }
 }

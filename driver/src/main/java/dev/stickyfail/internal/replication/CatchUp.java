@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Waits, on the server a switch is about to make active, until it has applied every transaction it had received
@@ -36,6 +37,10 @@ public final class CatchUp {
      * loaded server that answers "timed out" a little late must not look like a dead one.
      */
     private static final long ANSWER_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** How often MySQL is asked, once less than a whole second of server-side wait is left. */
+    private static final long POLL_MILLIS = 50;
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS);
+    private static final int TIMED_OUT = Integer.MAX_VALUE;
 
     private final Connection connection;
     private final ReplicationSource source;
@@ -83,52 +88,88 @@ public final class CatchUp {
 
     private CatchUpResult waitFor(ReplicationView view, GtidSet pending, long start, long deadline)
             throws SQLException {
-        long remaining = deadline - System.nanoTime();
-        if (remaining <= 0) {
+        Answer answer = view.flavour() == ServerFlavour.MARIADB
+                ? mariaDbWait(view, pending, deadline)
+                : mysqlWait(pending, deadline);
+        if (answer.value == 0) {
+            return result(Outcome.CAUGHT_UP, start, "applied " + pending.count() + " transaction(s) received from "
+                    + source, view, pending);
+        }
+        if (answer.value == TIMED_OUT) {
             return result(Outcome.TIMED_OUT, start, timedOut(pending), view, pending);
         }
-        long serverWait = Math.max(remaining - Math.min(ANSWER_GRACE_NANOS, remaining / 4), 0);
-        String sql;
-        String target;
-        BigDecimal seconds;
-        if (view.flavour() == ServerFlavour.MARIADB) {
-            // Only the domains still pending: a domain it has through its own binlog is never reached by slave_pos.
-            sql = "SELECT MASTER_GTID_WAIT(?, ?)";
-            MariaDbGtidSet received = (MariaDbGtidSet) view.received();
-            target = received.onlyDomains(((MariaDbGtidSet) pending).domains()).toPosition();
-            seconds = BigDecimal.valueOf(TimeUnit.NANOSECONDS.toMillis(serverWait)).movePointLeft(3);
-        } else {
-            target = pending.toString();
-            // Whole seconds: MySQL before 8.0.18 reads the timeout as an integer, and what 0 means has changed
-            // between versions. Under a second left, ask without waiting (0 = has it, 1 = not yet).
-            long whole = TimeUnit.NANOSECONDS.toSeconds(serverWait);
-            seconds = BigDecimal.valueOf(whole);
-            sql = whole >= 1 ? "SELECT WAIT_FOR_EXECUTED_GTID_SET(?, ?)"
-                    : "SELECT IF(GTID_SUBSET(?, @@GLOBAL.gtid_executed), 0, 1)";
+        return result(Outcome.FAILED, start, "'" + answer.sql + "' returned "
+                + (answer.value == Integer.MIN_VALUE ? "NULL" : Integer.toString(answer.value)) + " for '"
+                + answer.target + "'", view, pending);
+    }
+
+    /** {@code MASTER_GTID_WAIT}: one server-side wait for what remains, in milliseconds; -1 when it timed out. */
+    private Answer mariaDbWait(ReplicationView view, GtidSet pending, long deadline) throws SQLException {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+            return new Answer(TIMED_OUT, "", "");
         }
-        int answer = Sessions.withNetworkTimeout(connection, Duration.ofNanos(remaining), () -> {
+        // Only the domains still pending: a domain it has through its own binlog is never reached by slave_pos.
+        MariaDbGtidSet received = (MariaDbGtidSet) view.received();
+        String target = received.onlyDomains(((MariaDbGtidSet) pending).domains()).toPosition();
+        BigDecimal seconds = BigDecimal.valueOf(TimeUnit.NANOSECONDS.toMillis(serverWait(remaining))).movePointLeft(3);
+        Answer answer = query("SELECT MASTER_GTID_WAIT(?, ?)", target, seconds, remaining);
+        return answer.value == -1 ? new Answer(TIMED_OUT, answer.sql, target) : answer;
+    }
+
+    /**
+     * {@code WAIT_FOR_EXECUTED_GTID_SET}, which reads its timeout in whole seconds (8.0.15 waits 1 s for 1.5 and
+     * returns at once for 0.5; with 0 it had not returned after 10 s): the server waits the whole seconds, then a
+     * {@code GTID_SUBSET} check every {@value #POLL_MILLIS} ms covers the rest, so the wait lasts the timeout on every
+     * version. 1 from either means not yet.
+     */
+    private Answer mysqlWait(GtidSet pending, long deadline) throws SQLException {
+        String target = pending.toString();
+        while (true) {
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                return new Answer(TIMED_OUT, "", target);
+            }
+            long whole = TimeUnit.NANOSECONDS.toSeconds(serverWait(remaining));
+            Answer answer = whole >= 1
+                    ? query("SELECT WAIT_FOR_EXECUTED_GTID_SET(?, ?)", target, BigDecimal.valueOf(whole), remaining)
+                    : query("SELECT IF(GTID_SUBSET(?, @@GLOBAL.gtid_executed), 0, 1)", target, null, remaining);
+            if (answer.value != 1) {
+                return answer;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= POLL_NANOS) {
+                return new Answer(TIMED_OUT, answer.sql, target);
+            }
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    /** The server's own wait: what remains less a grace for its answer, so it answers before the socket gives up. */
+    private static long serverWait(long remaining) {
+        return Math.max(remaining - Math.min(ANSWER_GRACE_NANOS, remaining / 4), 0);
+    }
+
+    /** One wait statement under a socket timeout of what remains; {@code seconds} null for a one-argument one. */
+    private Answer query(String sql, String target, BigDecimal seconds, long remaining) throws SQLException {
+        int value = Sessions.withNetworkTimeout(connection, Duration.ofNanos(remaining), () -> {
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
                 ps.setString(1, target);
-                if (sql.indexOf('?') != sql.lastIndexOf('?')) {
+                if (seconds != null) {
                     ps.setBigDecimal(2, seconds);
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    int value = rs.getInt(1);
-                    return rs.wasNull() ? Integer.MIN_VALUE : value;
+                    int v = rs.getInt(1);
+                    return rs.wasNull() ? Integer.MIN_VALUE : v;
                 }
             }
         });
-        if (answer == 0) {
-            return result(Outcome.CAUGHT_UP, start, "applied " + pending.count() + " transaction(s) received from "
-                    + source, view, pending);
-        }
-        if (answer == -1 || answer == 1) { // MariaDB: -1, MySQL: 1
-            return result(Outcome.TIMED_OUT, start, timedOut(pending), view, pending);
-        }
-        return result(Outcome.FAILED, start, "'" + sql + "' returned "
-                + (answer == Integer.MIN_VALUE ? "NULL" : Integer.toString(answer)) + " for '" + target + "'", view,
-                pending);
+        return new Answer(value, sql, target);
+    }
+
+    /** What a wait statement returned: 0 caught up, {@link #TIMED_OUT}, anything else a failure to report. */
+    private record Answer(int value, String sql, String target) {
     }
 
     /**

@@ -23,7 +23,9 @@ final class CommitRisk {
     }
 
     /**
-     * @param sql                   the statement, or {@code null} when not known (a batch, say)
+     * @param sql                   the statement, or {@code null} when not known (a batch, say); several statements
+     *                              separated by {@code ;} ({@code allowMultiQueries}) may have committed when any of
+     *                              them may
      * @param autocommit            the session's autocommit mode before the statement
      * @param inTransaction         whether a transaction was open before the statement
      */
@@ -31,7 +33,28 @@ final class CommitRisk {
         if (sql == null) {
             return true;
         }
+        int end = statementEnd(sql, 0);
+        if (end >= sql.length()) {
+            return mayHaveCommittedOne(sql, autocommit, inTransaction);
+        }
+        int start = 0;
+        while (start < sql.length()) {
+            String one = sql.substring(start, end);
+            if (!one.isBlank() && mayHaveCommittedOne(one, autocommit, inTransaction)) {
+                return true;
+            }
+            start = end + 1;
+            end = statementEnd(sql, start);
+        }
+        return false;
+    }
+
+    private static boolean mayHaveCommittedOne(String sql, boolean autocommit, boolean inTransaction) {
         String keyword = firstKeyword(sql);
+        if (keyword.equals("SET") && sql.toLowerCase(Locale.ROOT).contains("autocommit")) {
+            // SET autocommit=1 commits the transaction open before it, and only that (or what a function it calls does)
+            return inTransaction || !callsOnlyBuiltIns(sql);
+        }
         if (autocommit && !inTransaction) {
             if (NEVER_COMMIT_IN_AUTOCOMMIT.contains(keyword)) {
                 return false;
@@ -43,10 +66,33 @@ final class CommitRisk {
             // only) cannot have.
             return !(keyword.equals("SELECT") && callsOnlyBuiltIns(sql));
         }
-        if (keyword.equals("SET")) {
-            return sql.toLowerCase(Locale.ROOT).contains("autocommit"); // SET autocommit=1 commits
+        if (keyword.equals("SET")) { // a session or user variable; SET PASSWORD commits, as account changes do
+            return sql.toLowerCase(Locale.ROOT).contains("password");
         }
         return !NEVER_COMMIT_IN_TRANSACTION.contains(keyword);
+    }
+
+    /** Where the statement starting at {@code from} ends: its unquoted {@code ;}, or the end of {@code sql}. */
+    static int statementEnd(String sql, int from) {
+        int n = sql.length();
+        int i = from;
+        while (i < n) {
+            char c = sql.charAt(i);
+            if (c == '\'' || c == '"' || c == '`') {
+                i = skipQuoted(sql, i, c);
+            } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+                int close = sql.indexOf("*/", i + 2);
+                i = close < 0 ? n : close + 2;
+            } else if (c == '#' || (c == '-' && i + 2 < n && sql.charAt(i + 1) == '-' && Character.isWhitespace(sql.charAt(i + 2)))) {
+                int close = sql.indexOf('\n', i);
+                i = close < 0 ? n : close + 1;
+            } else if (c == ';') {
+                return i;
+            } else {
+                i++;
+            }
+        }
+        return n;
     }
 
     /** Built-in functions and keywords that may stand before a parenthesis; none of them writes. */
@@ -137,13 +183,16 @@ final class CommitRisk {
         return i;
     }
 
-    /** The first word of a statement, upper case, past white space, comments and opening parentheses. */
+    /**
+     * The first word of a statement, upper case, past white space, comments, opening parentheses and the opening of a
+     * JDBC escape ({@code {call p(?)}} and {@code {? = call f(?)}} are {@code CALL}).
+     */
     static String firstKeyword(String sql) {
         int i = 0;
         int n = sql.length();
         while (i < n) {
             char c = sql.charAt(i);
-            if (Character.isWhitespace(c) || c == '(') {
+            if (Character.isWhitespace(c) || c == '(' || c == '{' || c == '?' || c == '=') {
                 i++;
             } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
                 int end = sql.indexOf("*/", i + 2);

@@ -10,12 +10,30 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ConnectionRegistry {
 
     private final Set<TrackedConnection>[] byServer;
+    private final LostConnections lost;
 
     @SuppressWarnings("unchecked")
     ConnectionRegistry(int servers) {
         byServer = new Set[servers];
         for (int i = 0; i < servers; i++) {
             byServer[i] = ConcurrentHashMap.newKeySet();
+        }
+        lost = new LostConnections(this, servers);
+    }
+
+    LostConnections lost() {
+        return lost;
+    }
+
+    /**
+     * Marks every connection to {@code server} opened before {@code nanos} (a {@code System.nanoTime()}) unusable,
+     * and leaves them registered: the server's process is gone, and a switch will still cut and abort them.
+     */
+    void markOpenedBefore(int server, long nanos, Eviction why) {
+        for (TrackedConnection t : byServer[server]) {
+            if (t.openedAt() - nanos < 0) {
+                t.mark(why);
+            }
         }
     }
 
@@ -28,6 +46,11 @@ final class ConnectionRegistry {
     /** @return whether it was registered */
     boolean remove(TrackedConnection t) {
         return byServer[t.serverIndex()].remove(t);
+    }
+
+    /** The connections to {@code server} now (a live view: connections come and go). */
+    Iterable<TrackedConnection> connections(int server) {
+        return byServer[server];
     }
 
     int count(int server) {

@@ -317,7 +317,7 @@ final class Decider {
         } else if (c instanceof Action.FenceAtServer f) {
             ServerFenceOutcome o;
             try {
-                o = serverFence.fence(f.server(), f.readOnly());
+                o = serverFence.fence(f.server(), f.readOnly(), f.downHere());
             } catch (Throwable t) {
                 o = ServerFenceOutcome.notAnswering("the fence failed: " + t);
             }
@@ -331,6 +331,14 @@ final class Decider {
                 why = t.toString();
             }
             return new Input.ReadOnlyCleared(c.id(), why == null, why == null ? "" : why);
+        } else if (c instanceof Action.Drain d) {
+            long started = System.nanoTime();
+            int busy = fence.drain(d.servers(), i -> new Eviction(name, servers[i], d.why(),
+                    d.active() >= 0 && d.active() != i ? servers[d.active()] : null, d.epoch()), d.timeoutNanos());
+            LOG.info("stickyfail[{}] drained connections to {} in {} ms before the switch{}", name, d.servers().stream()
+                    .map(i -> servers[i].toString()).toList(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                    busy == 0 ? "" : "; " + busy + " still busy are aborted");
+            return new Input.Drained(c.id(), busy);
         } else if (c instanceof Action.CatchUp u) {
             try {
                 replication.catchUp(u.from(), u.to(), u.epoch());

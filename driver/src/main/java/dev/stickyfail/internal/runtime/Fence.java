@@ -100,6 +100,32 @@ final class Fence {
         return marked.size();
     }
 
+    /**
+     * A planned switch's drain: until no connection to these servers is busy (a transaction open, a statement
+     * running), or until {@code timeoutNanos}, marks each one as soon as it is idle, so its next use is replaced on the
+     * new server. Aborts nothing: the local fence that follows does that to what is still busy.
+     *
+     * @return how many were still busy at the end
+     */
+    int drain(List<Integer> servers, java.util.function.IntFunction<Eviction> why, long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (true) {
+            int busy = 0;
+            for (int server : servers) {
+                Eviction e = why.apply(server);
+                for (TrackedConnection t : registry.connections(server)) {
+                    if (t.markIfIdle(e)) {
+                        busy++;
+                    }
+                }
+            }
+            if (busy == 0 || System.nanoTime() - deadline >= 0) {
+                return busy;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2)); // transactions ending
+        }
+    }
+
     void close() {
         aborter.shutdown();
     }

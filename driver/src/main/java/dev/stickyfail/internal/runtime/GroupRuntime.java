@@ -189,13 +189,21 @@ public final class GroupRuntime implements GroupAdmin {
                 }
             }
             store = new BoundedStore(name, createStore(), storeCallTimeout(), Duration.ofSeconds(60));
+            String userSocketFactory = config.connectorProperties().get("socketFactory");
+            if (!store.lease().isZero() && userSocketFactory != null
+                    && !userSocketFactory.equals(FencingSocketFactory.class.getName())) {
+                LOG.warn("stickyfail[{}] socketFactory={} replaces stickyfail's own: with a shared decision its sockets are "
+                        + "not checked against the lease before each write nor cut at its deadline, so a paused instance "
+                        + "relies on the fence at the server and on Connector/J's abort alone; remove it unless you must "
+                        + "have it", name, userSocketFactory);
+            }
             lease = store.lease().isZero() ? Lease.NONE : new Lease(store.lease().toNanos());
             long leaseNanos = store.lease().toNanos();
             CoreSettings settings = new CoreSettings(name, new ArrayList<>(serverNames()), instanceId, leaseNanos,
                     config.failback(), config.onMarkedDown() == dev.stickyfail.config.OnMarkedDown.SHUTDOWN_SESSIONS,
                     config.switchCatchUp() || config.reportAbandonedReturn(), config.serverFence(), config.fenceReadOnly(),
                     Math.min(leaseNanos / 4, TimeUnit.MILLISECONDS.toNanos(250)), holdDownNanos(leaseNanos),
-                    this::storeName, java.time.Instant::now);
+                    config.drainTimeout().toNanos(), this::storeName, java.time.Instant::now);
             SwitchCore core = new SwitchCore(settings, servers, local, floor, refused);
             decider = new Decider(this, monitors, events, router, fence, serverFence, journal, store, lease, replication,
                     background, core);

@@ -33,6 +33,7 @@ import java.util.concurrent.locks.LockSupport;
 final class ServerFence {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerFence.class);
+    static final long DOWN_LOGIN_MILLIS = 100;
     private static final String OWN_SESSIONS =
             "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()";
 
@@ -66,16 +67,21 @@ final class ServerFence {
         }
     }
 
-    /** Kills the application's sessions on {@code server} and waits until they are gone; with {@code readOnly}, then sets read-only. */
-    ServerFenceOutcome fence(int server, boolean readOnly) {
+    /**
+     * Kills the application's sessions on {@code server} and waits until they are gone; with {@code readOnly}, then sets
+     * read-only. {@code downHere}: the probes say it is down, so a login gets at most {@value #DOWN_LOGIN_MILLIS} ms (a
+     * server that answers does so in a few; a dead or hung one must not hold up the switch).
+     */
+    ServerFenceOutcome fence(int server, boolean readOnly, boolean downHere) {
         ServerAddress address = servers[server];
+        long login = downHere ? Math.min(loginTimeout.toMillis(), DOWN_LOGIN_MILLIS) : loginTimeout.toMillis();
         long deadline = System.nanoTime() + waitTimeout.toNanos();
         boolean answered = false;
         int killed = 0;
         int remaining = 0;
         List<String> notes = new ArrayList<>();
         for (Account account : accounts.values()) {
-            try (Connection c = account.session(address, loginTimeout.toMillis())) {
+            try (Connection c = account.session(address, login)) {
                 answered = true;
                 List<Long> ids = sessions(c, account.user(), null);
                 for (long id : ids) {
@@ -106,8 +112,9 @@ final class ServerFence {
         String detail;
         if (!answered) {
             detail = accounts.isEmpty() ? "not fenced at the server: no application account is known yet"
-                    : "did not answer a fresh session (" + String.join("; ", notes) + "): fenced by the leases and by "
-                    + "every other instance that can reach it";
+                    : "not fenced at the server: it did not answer a fresh session within " + login + " ms"
+                    + (downHere ? " (it is down here)" : "") + " (" + String.join("; ", notes) + "); fenced by the leases "
+                    + "and by every other instance that can reach it";
         } else {
             detail = "killed " + killed + " session" + (killed == 1 ? "" : "s") + " of " + accounts.keySet()
                     + (madeReadOnly ? ", made read-only" : "") + (notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")");

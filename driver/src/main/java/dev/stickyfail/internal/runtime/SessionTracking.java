@@ -21,9 +21,26 @@ final class SessionTracking {
     /**
      * @return whether the server now reports session changes on {@code physical}; false when Connector/J did not
      *         negotiate tracking or the server does not know the variable (a server error: the connection stays usable)
-     * @throws SQLException when the connection broke (the caller treats it as a failed attempt to connect)
+     * @throws SQLException when the connection broke (the caller treats it as a failed attempt to connect), or with
+     *                      {@code HY000} when Connector/J is not laid out as expected (the connection is aborted)
      */
     static boolean enable(Connection physical, long budgetMillis) throws SQLException {
+        try {
+            return enableOrThrow(physical, budgetMillis);
+        } catch (RuntimeException e) {
+            // another Connector/J layout: the connection was never handed out, so it must not leak
+            try {
+                physical.abort(Runnable::run);
+            } catch (SQLException | RuntimeException ignored) {
+                // already broken: it carries no traffic either way
+            }
+            throw new SQLException("stickyfail: could not ask the server to report session state changes on a new "
+                    + "connection (" + e + "); stickyfail.replaceIdleConnections=false opens connections without it",
+                    "HY000", e);
+        }
+    }
+
+    private static boolean enableOrThrow(Connection physical, long budgetMillis) throws SQLException {
         if (!(physical instanceof JdbcConnection jc) || !jc.getSession().getServerSession().isSessionStateTrackingEnabled()) {
             return false;
         }

@@ -40,6 +40,8 @@ public final class TrackedConnection {
     private static final VarHandle EVICTION;
     private static final int SERVER_STATUS_IN_TRANS = 1;
     private static final int SERVER_STATUS_AUTOCOMMIT = 2;
+    /** What {@code setAutoCommit(true)} sends, as {@link CommitRisk} judges it. */
+    private static final String SET_AUTOCOMMIT = "SET autocommit=1";
 
     static {
         try {
@@ -59,6 +61,10 @@ public final class TrackedConnection {
     /** The group's lease on a shared decision ({@link Lease#NONE} for the local store). */
     private final Lease lease;
     private volatile Eviction eviction;
+    /** {@code System.nanoTime()} when it was registered. */
+    private final long openedAt = System.nanoTime();
+    /** Closed or discarded on purpose: an error about a closed connection is then the caller's, not the server's. */
+    private volatile boolean released;
     private volatile Cleaner.Cleanable cleanable;
     /** As set through {@code Connection.setAutoCommit}; used only when the server's own flags are not available. */
     private volatile boolean autoCommit;
@@ -199,6 +205,10 @@ public final class TrackedConnection {
         return serverIndex;
     }
 
+    long openedAt() {
+        return openedAt;
+    }
+
     public String group() {
         return runtime.name();
     }
@@ -240,11 +250,46 @@ public final class TrackedConnection {
         if (lease.expired()) { // the socket refused to write: not a failure of the server
             return leaseExpired().toException(error);
         }
-        FailureKind kind = FailureKind.of(error);
+        FailureKind kind = kind(error);
         if (kind != FailureKind.SERVER) {
-            runtime.onConnectionError(serverIndex, error, kind, false);
+            connectionError(error, kind);
+            if (FailureKind.of(error) == FailureKind.SERVER) {
+                return brokenMeanwhile(error);
+            }
         }
         return error;
+    }
+
+    /**
+     * What an error says about the connection. Connector/J closes a connection that broke, and may then report only
+     * what that did to the call (a batch: "No operations allowed after statement closed", {@code S1009}), hiding the
+     * communication error: a connection found closed after the call failed broke during it.
+     */
+    private FailureKind kind(SQLException error) {
+        FailureKind kind = FailureKind.of(error);
+        return kind == FailureKind.SERVER && !released && physicalClosed() ? FailureKind.COMMUNICATION : kind;
+    }
+
+    private boolean physicalClosed() {
+        try {
+            return physical.isClosed();
+        } catch (SQLException | RuntimeException e) {
+            return true;
+        }
+    }
+
+    /** {@code 08S01} for an error Connector/J reported, with another SQLState, after the connection broke. */
+    private SQLException brokenMeanwhile(SQLException error) {
+        return new java.sql.SQLRecoverableException("stickyfail[" + runtime.name() + "]: connection to " + server()
+                + " broke during the call; Connector/J closed it and reported: " + error.getMessage(), "08S01", error);
+    }
+
+    /** A communication error on this connection: a failed probe for the server, and maybe a server gone. */
+    private void connectionError(SQLException error, FailureKind kind) {
+        if (LostConnections.lost(error)) {
+            runtime.registry().lost().check(runtime, serverIndex);
+        }
+        runtime.onConnectionError(serverIndex, error, kind, false);
     }
 
     /** As {@link #translate}, for an error thrown by {@code commit()}: a broken connection means an unknown outcome. */
@@ -268,8 +313,11 @@ public final class TrackedConnection {
      * @param status {@link #sessionStatus()} read before the statement ran
      */
     public SQLException translateExecution(SQLException error, String sql, int status) {
-        if (eviction == null && FailureKind.of(error) == FailureKind.SERVER) {
+        if (eviction == null && kind(error) == FailureKind.SERVER) {
             return error; // the server answered: it did not commit this
+        }
+        if (neverRead(error)) {
+            return translate(error);
         }
         if (eviction == null && lease.expired()) {
             leaseExpired();
@@ -279,9 +327,9 @@ public final class TrackedConnection {
         if (status >= 0) {
             autocommitNow = (status & SERVER_STATUS_AUTOCOMMIT) != 0;
             inTransaction = (status & SERVER_STATUS_IN_TRANS) != 0;
-        } else {
+        } else { // flags not known: with autocommit off, a transaction may be open
             autocommitNow = autoCommit;
-            inTransaction = false;
+            inTransaction = !autoCommit;
         }
         if (CommitRisk.mayHaveCommitted(sql, autocommitNow, inTransaction)) {
             return unknownOutcome(error, describe(sql, autocommitNow));
@@ -290,11 +338,27 @@ public final class TrackedConnection {
     }
 
     /**
+     * As {@link #translateExecution}, for {@code setAutoCommit(true)}: it commits the transaction open before it
+     * ({@code 08007} when that was so and its outcome is unknown); with none open it commits nothing.
+     *
+     * @param status {@link #sessionStatus()} read before the call
+     */
+    public SQLException translateSetAutoCommitTrue(SQLException error, int status) {
+        return translateExecution(error, SET_AUTOCOMMIT, status);
+    }
+
+    /**
      * As {@link #translateExecution}, for a batch: in autocommit mode every statement of it commits on its own; in a
      * transaction only one that commits implicitly ({@code commitsImplicitly}) can.
      */
     public SQLException translateBatch(SQLException error, boolean commitsImplicitly, int status) {
-        return translateExecution(error, commitsImplicitly ? "COMMIT /* batch */" : "INSERT /* batch */", status);
+        SQLException translated = translateExecution(error, commitsImplicitly ? "COMMIT /* batch */" : "INSERT /* batch */",
+                status);
+        if (translated != error && error instanceof java.sql.BatchUpdateException) {
+            // our exception cannot also be a BatchUpdateException: its update counts stay reachable as the next one
+            translated.setNextException(error);
+        }
+        return translated;
     }
 
     /** Whether {@code sql} commits an open transaction (DDL, {@code COMMIT}, {@code BEGIN}, a {@code CALL}...). */
@@ -303,11 +367,25 @@ public final class TrackedConnection {
     }
 
     private static String describe(String sql, boolean autocommit) {
+        if (SET_AUTOCOMMIT.equals(sql)) {
+            return "setAutoCommit(true), which commits the open transaction,";
+        }
         String kind = sql == null || sql.endsWith("/* batch */") ? "a batch" : "a " + CommitRisk.firstKeyword(sql) + " statement";
         return kind + (autocommit ? " in autocommit mode" : " that commits implicitly");
     }
 
+    /**
+     * The connection was reset and its server refuses new connections: the server's process was gone, or going, with
+     * the request unread, so nothing of it ran ({@code 08S01}, not an unknown outcome). See {@link LostConnections}.
+     */
+    private boolean neverRead(SQLException error) {
+        return LostConnections.reset(error) && runtime.registry().lost().check(runtime, serverIndex);
+    }
+
     private SQLException unknownOutcome(SQLException error, String inFlight) {
+        if (neverRead(error)) {
+            return translate(error);
+        }
         if (eviction == null && lease.expired()) {
             leaseExpired();
         }
@@ -316,11 +394,11 @@ public final class TrackedConnection {
             spoiled = true;
             return e.toUnknownOutcomeException(error, inFlight);
         }
-        FailureKind kind = FailureKind.of(error);
+        FailureKind kind = kind(error);
         if (kind == FailureKind.SERVER) {
             return error;
         }
-        runtime.onConnectionError(serverIndex, error, kind, false);
+        connectionError(error, kind);
         return new CommitOutcomeUnknownException("stickyfail[" + runtime.name() + "]: connection to " + server()
                 + " broke while " + inFlight + " was in flight (" + error.getMessage() + "); its outcome is unknown",
                 server().toString(), runtime.activeServerName(), runtime.epoch(), error);
@@ -340,6 +418,21 @@ public final class TrackedConnection {
             idleAtEviction = idle(); // before the eviction is published, so whoever sees it sees this too
         }
         return EVICTION.compareAndSet(this, null, why);
+    }
+
+    /**
+     * For a planned switch's drain: marks this connection if it is idle now (so its next use is replaced on the new
+     * server), and says whether it is still busy (a transaction open, or a statement running). Never blocks.
+     */
+    boolean markIfIdle(Eviction why) {
+        if (eviction != null) {
+            return false;
+        }
+        if (!idle()) {
+            return true;
+        }
+        mark(why);
+        return false;
     }
 
     /**
@@ -403,6 +496,7 @@ public final class TrackedConnection {
 
     /** The application closed the connection (or its abort has run). */
     public void closed() {
+        released = true;
         runtime.registry().remove(this);
         Cleaner.Cleanable c = cleanable;
         if (c != null) {

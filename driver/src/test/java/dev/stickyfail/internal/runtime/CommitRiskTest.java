@@ -28,13 +28,47 @@ class CommitRiskTest {
                     "SELECT f(1)", "SAVEPOINT s", "ROLLBACK TO s", "SET @a = 1", "LOAD DATA LOCAL INFILE 'x' INTO TABLE t"}) {
                 assertThat(CommitRisk.mayHaveCommitted(sql, autocommit, inTx)).as(sql).isFalse();
             }
-            for (String sql : new String[] {"COMMIT", "commit work", "BEGIN", "START TRANSACTION", "SET autocommit=1",
-                    "set @@session.autocommit = 1", "CREATE TABLE x (a INT)", "ALTER TABLE t ADD c INT", "DROP TABLE t",
+            for (String sql : new String[] {"COMMIT", "commit work", "BEGIN", "START TRANSACTION", "CREATE TABLE x (a INT)", "ALTER TABLE t ADD c INT", "DROP TABLE t",
                     "TRUNCATE t", "RENAME TABLE a TO b", "LOCK TABLES t WRITE", "CALL p()", "GRANT ALL ON *.* TO u",
                     "XA COMMIT 'x'"}) {
                 assertThat(CommitRisk.mayHaveCommitted(sql, autocommit, inTx)).as(sql).isTrue();
             }
         }
+    }
+
+    @Test
+    void setAutocommitCommitsOnlyATransactionOpenBeforeIt() {
+        for (String sql : new String[] {"SET autocommit=1", "set @@session.autocommit = 1", "SET autocommit = 0"}) {
+            assertThat(CommitRisk.mayHaveCommitted(sql, false, true)).as(sql + " in a transaction").isTrue();
+            assertThat(CommitRisk.mayHaveCommitted(sql, true, true)).as(sql + " after BEGIN").isTrue();
+            assertThat(CommitRisk.mayHaveCommitted(sql, false, false)).as(sql + ", none open").isFalse();
+            assertThat(CommitRisk.mayHaveCommitted(sql, true, false)).as(sql + " in autocommit mode").isFalse();
+        }
+        assertThat(CommitRisk.mayHaveCommitted("SET autocommit = my_fn()", true, false)).isTrue();
+    }
+
+    @Test
+    void severalStatementsMayHaveCommittedWhenAnyOfThemMay() {
+        assertThat(CommitRisk.mayHaveCommitted("UPDATE t SET a = 1; COMMIT", false, true)).isTrue();
+        assertThat(CommitRisk.mayHaveCommitted("update t set a = 1;\n  create table x (a int);", false, true)).isTrue();
+        assertThat(CommitRisk.mayHaveCommitted("UPDATE t SET a = 1; DELETE FROM t WHERE b = 2;", false, true)).isFalse();
+        assertThat(CommitRisk.mayHaveCommitted("SELECT 'a;COMMIT'; SELECT `x;y` FROM t /* ; COMMIT */", true, false)).isFalse();
+        assertThat(CommitRisk.mayHaveCommitted("SELECT 1; INSERT INTO t VALUES (1)", true, false)).isTrue();
+        assertThat(CommitRisk.mayHaveCommitted("INSERT INTO t VALUES (';');", false, true)).isFalse();
+    }
+
+    @Test
+    void aJdbcCallEscapeIsACall() {
+        assertThat(CommitRisk.firstKeyword("{call p(?)}")).isEqualTo("CALL");
+        assertThat(CommitRisk.firstKeyword("{ ? = call f(?) }")).isEqualTo("CALL");
+        assertThat(CommitRisk.mayHaveCommitted("{call p(?)}", false, true)).isTrue();
+        assertThat(CommitRisk.mayHaveCommitted("{?= call f(?)}", true, false)).isTrue();
+    }
+
+    @Test
+    void lockAndUnlockMayCommitAnOpenTransaction() {
+        assertThat(CommitRisk.mayHaveCommitted("LOCK TABLES t WRITE", false, true)).isTrue();
+        assertThat(CommitRisk.mayHaveCommitted("UNLOCK TABLES", false, true)).isTrue();
     }
 
     @Test

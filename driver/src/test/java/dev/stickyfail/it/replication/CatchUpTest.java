@@ -3,8 +3,7 @@ package dev.stickyfail.it.replication;
 import dev.stickyfail.internal.replication.CatchUp;
 import dev.stickyfail.internal.replication.CatchUpResult;
 import dev.stickyfail.internal.replication.CatchUpResult.Outcome;
-import dev.stickyfail.internal.replication.GtidRange;
-import dev.stickyfail.internal.replication.MariaDbGtidSet;
+import dev.stickyfail.internal.replication.GtidSet;
 import dev.stickyfail.internal.replication.ReplicationView;
 import dev.stickyfail.testkit.MariaDbGroupTest;
 import dev.stickyfail.testkit.ServerGroup;
@@ -15,24 +14,25 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static dev.stickyfail.it.replication.Servers.awaitReceived;
 import static dev.stickyfail.it.replication.Servers.count;
-import static dev.stickyfail.it.replication.Servers.domainOf;
 import static dev.stickyfail.it.replication.Servers.insert;
+import static dev.stickyfail.it.replication.Servers.originatedBy;
+import static dev.stickyfail.it.replication.Servers.own;
 import static dev.stickyfail.it.replication.Servers.sourceOf;
-import static dev.stickyfail.it.replication.Servers.variable;
 import static dev.stickyfail.it.replication.Servers.view;
 import static dev.stickyfail.it.replication.Servers.waitsRunning;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.awaitility.Awaitility.await;
 
 /**
  * The view of a real replica and {@link CatchUp} on it: server 1 replicates from server 0 (and back); its applier
- * is stopped to make it lag.
+ * is stopped to make it lag. Runs on either flavour (MariaDB {@code MASTER_GTID_WAIT}, MySQL
+ * {@code WAIT_FOR_EXECUTED_GTID_SET}).
  */
 @MariaDbGroupTest(size = 2)
 class CatchUpTest {
@@ -58,17 +58,16 @@ class CatchUpTest {
     void viewReadsWhatTheReplicaReceivedAndApplied() throws Exception {
         insert(group, 0, TABLE, 3, "view-1");
         group.awaitReplicationCaughtUp(Duration.ofSeconds(60));
-        List<Long> domain0 = List.of(domainOf(group, 0));
-        MariaDbGtidSet written = variable(group, 0, "@@gtid_binlog_pos").onlyDomains(domain0);
+        GtidSet written = Servers.written(group, 0);
 
         ReplicationView caughtUp = view(group, 1, 0);
         assertThat(caughtUp.notApplicable()).isEmpty();
-        assertThat(caughtUp.serverIdentity()).isEqualTo(Long.toString(group.server(1).serverId()));
+        assertThat(caughtUp.serverIdentity()).isEqualTo(Servers.identity(group, 1));
         assertThat(caughtUp.channel().orElseThrow().ioRunning()).isTrue();
         assertThat(caughtUp.channel().orElseThrow().sqlRunning()).isTrue();
-        assertThat(((MariaDbGtidSet) caughtUp.received()).onlyDomains(domain0)).isEqualTo(written);
-        assertThat(((MariaDbGtidSet) caughtUp.applied()).onlyDomains(domain0)).isEqualTo(written);
-        assertThat(caughtUp.own().containsAll(variable(group, 1, "@@gtid_binlog_pos"))).isTrue();
+        assertThat(originatedBy(group, caughtUp.received(), 0)).isEqualTo(written);
+        assertThat(originatedBy(group, caughtUp.applied(), 0)).isEqualTo(written);
+        assertThat(caughtUp.own()).isEqualTo(own(group, 1));
         assertThat(caughtUp.pending().isEmpty()).isTrue();
 
         group.stopApplier(1);
@@ -76,10 +75,9 @@ class CatchUpTest {
         awaitReceived(group, 1, 0);
         ReplicationView lagging = view(group, 1, 0);
         assertThat(lagging.channel().orElseThrow().sqlRunning()).isFalse();
-        assertThat(((MariaDbGtidSet) lagging.applied()).onlyDomains(domain0)).isEqualTo(written);
-        long last = ((MariaDbGtidSet) lagging.received()).onlyDomains(domain0).ranges().get(0).to();
-        assertThat(lagging.pending().ranges())
-                .containsExactly(new GtidRange(domain0.get(0) + "-" + group.server(0).serverId(), last - 4, last, true));
+        assertThat(originatedBy(group, lagging.applied(), 0)).isEqualTo(written);
+        long last = Servers.lastWritten(group, 0);
+        assertThat(lagging.pending().ranges()).containsExactly(Servers.range(group, 0, last - 4, last));
         assertThat(lagging.pending().count()).isEqualTo(5);
         // Nothing of the source's is pending on the source itself: it does not replicate from itself.
         assertThat(view(group, 0, 0).notApplicable().orElseThrow()).contains("does not replicate from");
@@ -95,11 +93,46 @@ class CatchUpTest {
             result = new CatchUp(c, sourceOf(group.server(0)), Duration.ofSeconds(2)).run();
         }
         assertThat(result.outcome()).as(result.toString()).isEqualTo(Outcome.TIMED_OUT);
-        // The server waits 1.5 s of the 2 and answers; the upper bound is the 2 s plus a loaded machine's noise.
+        // MariaDB waits 1.5 s of the 2 and answers; MySQL waits 1 s (whole seconds) and is asked again until the
+        // 2 s are nearly over. The upper bound is the 2 s plus a loaded machine's noise.
         assertThat(result.took()).isBetween(Duration.ofMillis(1200), Duration.ofSeconds(15));
         assertThat(result.waitedFor().orElseThrow().count()).isEqualTo(300);
         assertThat(result.detail()).contains("300 transaction(s) received from " + group.server(0).hostAndPort());
         assertThat(count(group, 1, TABLE, "timeout")).isZero();
+    }
+
+    @Test
+    void aTimeoutUnderASecondIsWaitedOutToo() throws Exception {
+        group.stopApplier(1);
+        insert(group, 0, TABLE, 10, "sub-second");
+        awaitReceived(group, 1, 0);
+        CatchUpResult result;
+        try (Connection c = group.adminConnection(1)) {
+            result = new CatchUp(c, sourceOf(group.server(0)), Duration.ofSeconds(1)).run();
+        }
+        // MySQL's WAIT_FOR_EXECUTED_GTID_SET takes whole seconds: asked for 0.75 s it once returned at once.
+        assertThat(result.outcome()).as(result.toString()).isEqualTo(Outcome.TIMED_OUT);
+        assertThat(result.took()).isBetween(Duration.ofMillis(700), Duration.ofMillis(3000));
+    }
+
+    @Test
+    void mysqlCatchesUpWhenTheApplierResumesAfterItsWholeSecondsOfServerWait() throws Exception {
+        assumeFalse(Servers.mariaDb(group), "MariaDB waits on the server for the whole timeout");
+        group.stopApplier(1);
+        insert(group, 0, TABLE, 20, "last-second");
+        awaitReceived(group, 1, 0);
+        try (Connection c = group.adminConnection(1)) {
+            // 2.5 s: WAIT_FOR_EXECUTED_GTID_SET for 1 s, then GTID_SUBSET checks for the rest.
+            CatchUp catchUp = new CatchUp(c, sourceOf(group.server(0)), Duration.ofMillis(2500));
+            CompletableFuture<CatchUpResult> running = CompletableFuture.supplyAsync(catchUp::run);
+            await().atMost(Duration.ofSeconds(20)).until(() -> waitsRunning(group, 1) == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> waitsRunning(group, 1) == 0);
+            assertThat(running).as("still checking after the server's wait").isNotDone();
+            group.startApplier(1);
+            CatchUpResult result = running.get(60, TimeUnit.SECONDS);
+            assertThat(result.outcome()).as(result.toString()).isEqualTo(Outcome.CAUGHT_UP);
+            assertThat(result.waitedFor().orElseThrow().count()).isEqualTo(20);
+        }
     }
 
     @Test
@@ -164,8 +197,7 @@ class CatchUpTest {
             CatchUpResult result = new CatchUp(c, sourceOf(group.server(0)), Duration.ofSeconds(1)).run();
             assertThat(result.outcome()).as(result.toString()).isEqualTo(Outcome.TIMED_OUT);
             assertThat(result.waitedFor().orElseThrow().count()).isEqualTo(4);
-            assertThat(ReplicationView.readOwn(c, Duration.ofSeconds(5)))
-                    .isEqualTo(variable(group, 1, "@@gtid_binlog_state"));
+            assertThat(ReplicationView.readOwn(c, Duration.ofSeconds(5))).isEqualTo(own(group, 1));
         }
     }
 
@@ -175,8 +207,9 @@ class CatchUpTest {
             CatchUpResult result = new CatchUp(c, sourceOf(group.server(0)), Duration.ofSeconds(5)).run();
             assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
             assertThat(result.detail()).startsWith("stickyfail: cannot read the replication status (")
-                    .endsWith("the account needs SLAVE MONITOR (MariaDB 10.5 and later) or REPLICATION CLIENT "
-                            + "(earlier)");
+                    .endsWith(Servers.mariaDb(group)
+                            ? "the account needs SLAVE MONITOR (MariaDB 10.5 and later) or REPLICATION CLIENT (earlier)"
+                            : "the account needs REPLICATION CLIENT");
         }
     }
 

@@ -3,6 +3,8 @@ package dev.stickyfail.it.replication;
 import dev.stickyfail.internal.replication.CatchUp;
 import dev.stickyfail.internal.replication.CatchUpResult;
 import dev.stickyfail.internal.replication.CatchUpResult.Outcome;
+import dev.stickyfail.internal.replication.MariaDbGtidSet;
+import dev.stickyfail.testkit.Flavour;
 import dev.stickyfail.testkit.MariaDbGroupTest;
 import dev.stickyfail.testkit.ServerGroup;
 import org.junit.jupiter.api.AfterEach;
@@ -36,7 +38,7 @@ import static org.awaitility.Awaitility.await;
  * ({@code target/surefire-reports/...CatchUpTimingTest-output.txt}); the assertions are loose on purpose (a loaded
  * 2-core machine), tight numbers belong to benchmarks.
  */
-@MariaDbGroupTest(size = 2)
+@MariaDbGroupTest(size = 2, flavour = Flavour.MARIADB) // MASTER_GTID_WAIT and the sequence engine's seq_1_to_N
 class CatchUpTimingTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(CatchUpTimingTest.class);
@@ -61,7 +63,7 @@ class CatchUpTimingTest {
     void alreadyCaughtUp() throws Exception {
         insert(group, 0, TABLE, 5, "warm");
         group.awaitReplicationCaughtUp(Duration.ofSeconds(60));
-        String position = variable(group, 0, "@@gtid_binlog_pos").toPosition();
+        String position = ((MariaDbGtidSet) variable(group, 0, "@@gtid_binlog_pos")).toPosition();
         List<Long> rawWait = new ArrayList<>();
         List<Long> catchUp = new ArrayList<>();
         try (Connection c = group.adminConnection(1);

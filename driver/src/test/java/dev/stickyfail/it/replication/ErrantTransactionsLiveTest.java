@@ -5,7 +5,6 @@ import dev.stickyfail.internal.replication.CatchUpResult;
 import dev.stickyfail.internal.replication.CatchUpResult.Outcome;
 import dev.stickyfail.internal.replication.ErrantTransactions;
 import dev.stickyfail.internal.replication.GtidRange;
-import dev.stickyfail.internal.replication.MariaDbGtidSet;
 import dev.stickyfail.internal.replication.ReplicationView;
 import dev.stickyfail.testkit.MariaDbGroupTest;
 import dev.stickyfail.testkit.ServerGroup;
@@ -15,14 +14,14 @@ import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.List;
 
 import static dev.stickyfail.it.replication.Servers.awaitReceived;
 import static dev.stickyfail.it.replication.Servers.count;
-import static dev.stickyfail.it.replication.Servers.domainOf;
 import static dev.stickyfail.it.replication.Servers.insert;
+import static dev.stickyfail.it.replication.Servers.lastWritten;
+import static dev.stickyfail.it.replication.Servers.own;
+import static dev.stickyfail.it.replication.Servers.range;
 import static dev.stickyfail.it.replication.Servers.sourceOf;
-import static dev.stickyfail.it.replication.Servers.variable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -67,10 +66,9 @@ class ErrantTransactionsLiveTest {
 
     @Test
     void unshippedCommitsOfAFrozenPrimaryAreReportedWithTheirGtids() throws Exception {
-        List<Long> domain0 = List.of(domainOf(group, 0));
         // Server 1 stops receiving; what server 0 commits now is never shipped before the fault.
         group.stopReplication(1);
-        long before = variable(group, 0, "@@gtid_binlog_pos").onlyDomains(domain0).ranges().get(0).to();
+        long before = lastWritten(group, 0);
         insert(group, 0, TABLE, 7, "unshipped");
         group.server(0).freeze();
 
@@ -79,13 +77,12 @@ class ErrantTransactionsLiveTest {
 
         group.server(0).thaw();
         ErrantTransactions errant = errantOf0(atSwitch);
-        String origin = domain0.get(0) + "-" + group.server(0).serverId();
+        GtidRange unshipped = range(group, 0, before + 1, before + 7);
         assertThat(errant.count()).as(errant.describe()).isEqualTo(7);
         assertThat(errant.exact()).isTrue();
-        assertThat(errant.ranges()).containsExactly(new GtidRange(origin, before + 1, before + 7, true));
+        assertThat(errant.ranges()).containsExactly(unshipped);
         assertThat(errant.describe()).isEqualTo(group.server(0).hostAndPort() + " has 7 transaction(s) that "
-                + group.server(1).hostAndPort() + " had not received when it became active: " + origin + "-"
-                + (before + 1) + ".." + (before + 7));
+                + group.server(1).hostAndPort() + " had not received when it became active: " + unshipped);
 
         // Replication resumes both ways: the old server gets the new primary's writes, the new one the errant rows.
         group.heal(Duration.ofSeconds(90));
@@ -98,9 +95,8 @@ class ErrantTransactionsLiveTest {
 
     @Test
     void commitsAKilledPrimaryNeverShippedAreReportedWhenItRestarts() throws Exception {
-        List<Long> domain0 = List.of(domainOf(group, 0));
         group.stopReplication(1);
-        long before = variable(group, 0, "@@gtid_binlog_pos").onlyDomains(domain0).ranges().get(0).to();
+        long before = lastWritten(group, 0);
         insert(group, 0, TABLE, 4, "killed");
         group.server(0).kill();
 
@@ -110,8 +106,7 @@ class ErrantTransactionsLiveTest {
         group.server(0).start(); // its binary log kept the 4 commits: the page cache survives a killed process
         ErrantTransactions errant = errantOf0(atSwitch);
         assertThat(errant.count()).as(errant.describe()).isEqualTo(4);
-        assertThat(errant.ranges()).containsExactly(
-                new GtidRange(domain0.get(0) + "-" + group.server(0).serverId(), before + 1, before + 4, true));
+        assertThat(errant.ranges()).containsExactly(range(group, 0, before + 1, before + 4));
     }
 
     @Test
@@ -132,7 +127,6 @@ class ErrantTransactionsLiveTest {
         assertThat(errant.isEmpty()).as(errant.describe()).isTrue();
         assertThat(errant.describe()).endsWith("has no transaction that " + group.server(1).hostAndPort()
                 + " had not received when it became active");
-        MariaDbGtidSet own0 = variable(group, 0, "@@gtid_binlog_state");
-        assertThat(atSwitch.had().containsAll(own0.withoutServer(group.server(1).serverId()))).isTrue();
+        assertThat(atSwitch.had().containsAll(Servers.withoutOrigin(group, own(group, 0), 1))).isTrue();
     }
 }

@@ -179,6 +179,24 @@ public final class StickyFailMetrics implements MeterBinder, AutoCloseable {
         }
 
         @Override
+        public void onServerFence(dev.stickyfail.event.ServerFenceEvent e) {
+            if (group(e.group()) == null) {
+                return;
+            }
+            String result = !e.answered() ? "not-answered" : e.complete() ? "complete" : "incomplete";
+            Tags tags = Tags.of("group", e.group(), "server", e.server().toString(), "result", result);
+            for (MeterRegistry r : registries) {
+                Counter.builder(PREFIX + "fences.server")
+                        .description("Fences of a server at the server (the application's sessions killed there): complete, "
+                                + "incomplete (sessions outlived the wait, or read-only could not be set) or not answered")
+                        .baseUnit(BaseUnits.EVENTS).tags(tags).register(r).increment();
+                Counter.builder(PREFIX + "fences.server.sessions").description("Sessions killed by fences at the server")
+                        .baseUnit("sessions").tags(Tags.of("group", e.group(), "server", e.server().toString()))
+                        .register(r).increment(e.killed());
+            }
+        }
+
+        @Override
         public void onLease(dev.stickyfail.event.LeaseEvent e) {
             GroupMeters g = group(e.group());
             if (g != null) {

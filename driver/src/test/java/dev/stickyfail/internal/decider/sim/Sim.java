@@ -175,9 +175,9 @@ final class Sim {
             return; // refused there: it cannot commit
         }
         for (Map.Entry<Integer, Long> e : maxSentEpoch.entrySet()) {
-            if (e.getKey() != server && e.getValue() >= epoch) {
-                violation(from.id + " sent to " + servers.get(server).address + " at epoch " + epoch + " after a send to "
-                        + servers.get(e.getKey()).address + " at epoch " + e.getValue());
+            if (e.getKey() != server && e.getValue() >= epoch && !activeAgainSince(server, e.getValue())) {
+                violation(from.id + " sent to " + servers.get(server).address + " at " + show(epoch) + " after a send to "
+                        + servers.get(e.getKey()).address + " at " + show(e.getValue()));
             }
         }
         maxSentEpoch.merge(server, epoch, Math::max);
@@ -188,7 +188,7 @@ final class Sim {
             }
             for (Statement st : s.executing.values()) {
                 if (st.epoch < epoch && !st.bufferedWhileFrozen) { // what a hung server had received: the known limit
-                    if (from.reaches(s.index)) {
+                    if (from.reaches(s.index) && s.fenceMissedAt < st.arrivedAt) {
                         violation(from.id + " sends to " + servers.get(server).address + " at epoch " + epoch + " while "
                                 + s.address + " still runs " + st + ", and " + from.id + " can reach it: not fenced");
                     } else {
@@ -199,13 +199,45 @@ final class Sim {
         }
     }
 
+    /**
+     * Whether {@code server} was decided again at an epoch after {@code epoch}: then a stale instance's write there
+     * goes to a server the group came back to (it could happen only once that server was made writable again, after
+     * its catch-up); whether it goes there while another server takes writes is what the other invariants check.
+     */
+    private boolean activeAgainSince(int server, long epoch) {
+        for (Decision d : store.history()) {
+            if (order(d) > epoch && d.server().equals(servers.get(server).address.toString())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Decisions in the order they were made: by history (a census after a wipe starts a new one, after every lease of
+     * the old one ran out), then by epoch. Printed as {@code h<history>/<epoch>} by {@link #show}.
+     */
+    static long order(Decision d) {
+        if (d == null) {
+            return 0;
+        }
+        String h = d.history(); // "<generation>.<random>": a census starts a higher generation
+        int dot = h.indexOf('.');
+        long era = dot > 0 ? Long.parseLong(h.substring(0, dot)) : 0;
+        return era * 1_000_000L + d.epoch();
+    }
+
+    static String show(long order) {
+        return "h" + order / 1_000_000L + "/" + order % 1_000_000L;
+    }
+
     /** No statement commits on a server after a newer epoch committed on another, but for the documented limits. */
     void committed(Server s, Statement st) {
         commits++;
         for (Map.Entry<Integer, Long> e : maxCommittedEpoch.entrySet()) {
-            if (e.getKey() != s.index && e.getValue() >= st.epoch) {
+            if (e.getKey() != s.index && e.getValue() >= st.epoch && !activeAgainSince(s.index, e.getValue())) {
                 String what = st + " committed on " + s.address + " after a commit on " + servers.get(e.getKey()).address
-                        + " at epoch " + e.getValue();
+                        + " at " + show(e.getValue());
                 if (st.bufferedWhileFrozen) {
                     limits.add(what + ": it was in flight to a hung server (its caller is told 08007)");
                 } else if (st.unreachableByNewer) {
@@ -224,7 +256,8 @@ final class Sim {
             return;
         }
         for (Instance in : instances) {
-            if (!in.routingSince(bound)) {
+            // routing now, or lately: a store answer lost now and then may lapse a short lease for a moment
+            if (!in.routedWithin(3 * in.leaseNanos + 2 * SECOND)) {
                 violation(in.id + " does not route at " + now / MS + " ms, " + schedule.livenessBoundMillis()
                         + " ms after every fault healed (route " + in.route + ", lease until " + in.leaseDeadline / MS
                         + " ms, decision " + (in.core == null ? null : in.core.decision()) + ")");
@@ -248,6 +281,7 @@ final class Sim {
         final long duration;
         boolean bufferedWhileFrozen;
         boolean unreachableByNewer;
+        long arrivedAt = -1;
 
         Statement(Instance from, long session, long epoch, long duration) {
             this.from = from;
@@ -259,7 +293,7 @@ final class Sim {
 
         @Override
         public String toString() {
-            return "statement " + id + " of " + from.id + " (epoch " + epoch + ", sent at " + sentAt / MS + " ms, "
+            return "statement " + id + " of " + from.id + " (" + show(epoch) + ", sent at " + sentAt / MS + " ms, "
                     + duration / MS + " ms long)";
         }
     }
@@ -268,6 +302,7 @@ final class Sim {
         final int index;
         final ServerAddress address;
         boolean running = true;
+        long fenceMissedAt = -1;
         boolean frozen;
         boolean readOnly;
         /** Sessions of the application's account, by id. */
@@ -303,6 +338,7 @@ final class Sim {
                 return; // refused: nothing commits
             }
             executing.put(st.id, st);
+            st.arrivedAt = now;
             at(now + st.duration, "commit " + st.id, () -> {
                 if (!executing.containsKey(st.id)) {
                     return; // killed, or the server died
@@ -371,7 +407,7 @@ final class Sim {
         DecisionStore storeView;
         int incarnation;
         Route route = Route.NONE;
-        long routeUsableSince = -1;
+        long lastRoutedAt = -1;
         long leaseDeadline;
         Decision stateFile;
         long lastEpoch;
@@ -426,8 +462,9 @@ final class Sim {
             return out;
         }
 
-        boolean routingSince(long bound) {
-            return route.usable() && now - leaseDeadline < 0;
+        boolean routedWithin(long window) {
+            boolean now = route.usable() && Sim.this.now - leaseDeadline < 0;
+            return now || lastRoutedAt >= 0 && Sim.this.now - lastRoutedAt <= window;
         }
 
         /** Runs {@code r} now, or when this instance resumes. */
@@ -440,7 +477,6 @@ final class Sim {
         }
 
         void start() {
-            incarnation++;
             int inc = incarnation;
             health = new Health[servers.size()];
             for (int i = 0; i < health.length; i++) {
@@ -449,10 +485,10 @@ final class Sim {
             CoreSettings s = new CoreSettings("sim", serverNames(), id + "#" + inc, leaseNanos,
                     schedule.failbackPrimaryUp() ? FailbackPolicy.PRIMARY_UP : FailbackPolicy.NEVER, true, true,
                     schedule.serverFence(), schedule.fenceReadOnly(), Math.min(leaseNanos / 4, 250 * MS),
-                    Math.max(3 * leaseNanos, 10 * SECOND), () -> "sim store", Sim.this::wallClock);
+                    Math.max(3 * leaseNanos, 10 * SECOND), 2 * SECOND, () -> "sim store", Sim.this::wallClock);
             core = new SwitchCore(s, addresses(), stateFile, 0, null);
-            storeView = store.forInstance(id, leaseNanos);
-            lastEpoch = stateFile == null ? 0 : stateFile.epoch();
+            storeView = store.forInstance(id + "#" + inc, leaseNanos, new Random(rnd.nextLong()));
+            lastEpoch = order(stateFile);
             trace(id + " starts" + (stateFile == null ? "" : " from its state file: " + stateFile.server() + " at epoch "
                     + stateFile.epoch()));
             input(new Input.Start());
@@ -465,6 +501,8 @@ final class Sim {
 
         void restart() {
             trace(id + " restarts");
+            incarnation++; // whatever the old process had scheduled dies with it, a pending start included
+            int inc = incarnation;
             for (Connection c : connections) {
                 if (!c.marked && !cutFrom.contains(c.server)) {
                     servers.get(c.server).disconnect(c.session);
@@ -477,14 +515,24 @@ final class Sim {
             nextWake = Long.MAX_VALUE;
             heldWhilePaused.clear();
             paused = false;
-            storeView.close();
-            at(now + 200 * MS, "start " + id, this::start);
+            if (storeView != null) {
+                storeView.close();
+            }
+            at(now + 200 * MS, "start " + id, () -> {
+                if (inc == incarnation) {
+                    start();
+                }
+            });
         }
 
         void pause(long duration) {
             paused = true;
-            pausedUntil = now + duration;
-            at(pausedUntil, "resume " + id, () -> {
+            pausedUntil = Math.max(pausedUntil, now + duration);
+            long until = pausedUntil;
+            at(until, "resume " + id, () -> {
+                if (!paused || pausedUntil != until) {
+                    return; // paused again meanwhile, for longer
+                }
                 paused = false;
                 trace(id + " resumes");
                 while (!heldWhilePaused.isEmpty() && !paused) {
@@ -512,9 +560,9 @@ final class Sim {
                     perform(a, inc);
                 }
                 if (core.decision() != null) {
-                    long epoch = core.decision().epoch();
+                    long epoch = order(core.decision());
                     if (epoch < lastEpoch) {
-                        violation(id + " went from epoch " + lastEpoch + " back to " + epoch);
+                        violation(id + " went from " + show(lastEpoch) + " back to " + show(epoch));
                     }
                     lastEpoch = Math.max(lastEpoch, epoch);
                 }
@@ -535,6 +583,9 @@ final class Sim {
             if (a instanceof Action.Publish p) {
                 if (!p.route().equals(route)) {
                     trace(id + " route " + p.route());
+                }
+                if (route.usable() && !p.route().usable()) {
+                    lastRoutedAt = now;
                 }
                 route = p.route();
             } else if (a instanceof Action.RenewLease r) {
@@ -582,6 +633,9 @@ final class Sim {
                 at(now + (2 + rnd.nextInt(20)) * MS, "server fence", () -> {
                     Server s = servers.get(f.server());
                     ServerFenceOutcome o;
+                    if (!reaches(f.server())) {
+                        s.fenceMissedAt = now; // what it runs now survives this switch: the documented limit
+                    }
                     if (reaches(f.server())) {
                         int killed = s.killAll();
                         if (f.readOnly()) {
@@ -609,6 +663,23 @@ final class Sim {
                         trace(id + " clears read-only on " + servers.get(r.server()).address);
                     }
                     result(new Input.ReadOnlyCleared(c.id(), ok, ok ? "" : current ? "unreachable" : "stale"), inc);
+                });
+                return;
+            }
+            if (c instanceof Action.Drain d) {
+                // transactions in flight end within the bound; connections go as they become idle, the rest at its end
+                at(now + rnd.nextInt((int) (d.timeoutNanos() / MS) + 1) * MS, "drained", () -> {
+                    if (inc != incarnation) {
+                        return;
+                    }
+                    List<Connection> hit = new ArrayList<>();
+                    for (Connection k : connections) {
+                        if (d.servers().contains(k.server)) {
+                            hit.add(k);
+                        }
+                    }
+                    markAll(hit);
+                    result(new Input.Drained(c.id(), 0), inc);
                 });
                 return;
             }
@@ -737,7 +808,7 @@ final class Sim {
                 if (cutFrom.contains(route.index()) || !s.answers()) {
                     return; // the connection attempt fails
                 }
-                c = new Connection(route.index(), s.open(), route.epoch());
+                c = new Connection(route.index(), s.open(), order(core.decision()));
                 connections.add(c);
                 if (connections.size() > 8) {
                     Connection old = connections.remove(0);
@@ -756,7 +827,7 @@ final class Sim {
         }
     }
 
-    private List<String> serverNames() {
+    List<String> serverNames() {
         List<String> names = new ArrayList<>();
         for (Server s : servers) {
             names.add(s.address.toString());

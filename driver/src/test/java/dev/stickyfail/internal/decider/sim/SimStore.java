@@ -1,194 +1,91 @@
 package dev.stickyfail.internal.decider.sim;
 
-import dev.stickyfail.store.Acknowledgements;
 import dev.stickyfail.store.Decision;
 import dev.stickyfail.store.DecisionStore;
+import dev.stickyfail.store.StoreContext;
+import dev.stickyfail.store.shared.InMemoryRegister;
+import dev.stickyfail.store.shared.Register;
+import dev.stickyfail.store.shared.SharedDecisionStore;
 
 import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /**
- * A linearizable shared store for the simulation, keeping the store SPI's contract: reads register the reader (every
- * lease holder is in the acknowledgement set), entries expire after three of their own leases, acknowledgements report
- * the longest live lease, and a wiped store is re-seeded only after a census, at an epoch above every offer, in a new
- * history. Time is the simulation's.
+ * The shared store of the simulation: the real {@link SharedDecisionStore} protocol of every instance, over two
+ * in-memory registers standing for the CP Subsystem's (linearizable: the simulation runs one event at a time), on the
+ * simulation's clock and seeded randomness. A wipe empties both registers, as a CP reset or a restart of every member
+ * does. The simulation reads the decision register directly for its invariants, and keeps every decision it held.
  */
 final class SimStore {
 
-    private record Entry(long acked, long lastBeat, long leaseNanos, Decision offered) {
-    }
-
     private final Sim sim;
-    private Decision decision;
-    private final Map<String, Entry> table = new LinkedHashMap<>();
-    private int histories;
-    private long wipedSeenAt = -1;
-    /** When the instance table was last lost: membership is unknown for one longest lease after. */
-    private long tableLostAt = Long.MIN_VALUE;
+    private final InMemoryRegister decisionRegister = new InMemoryRegister("sim decision");
+    private final InMemoryRegister instanceRegister = new InMemoryRegister("sim instances");
+    private final Register decisions = new Recorded();
+    private final List<Decision> history = new ArrayList<>();
 
     SimStore(Sim sim) {
         this.sim = sim;
     }
 
+    /** Every decision the register held, in order. */
+    List<Decision> history() {
+        return history;
+    }
+
+    /** The decision the register holds now, or {@code null}. */
     Decision decision() {
-        return decision;
+        return decode(decisionRegister.peek());
     }
 
-    /** The CP Subsystem lost its state: every value is gone. */
+    /** The CP Subsystem lost its state: both registers are empty. */
     void wipe() {
-        decision = null;
-        table.clear();
-        wipedSeenAt = sim.now();
-        tableLostAt = sim.now();
+        decisionRegister.wipe();
+        instanceRegister.wipe();
     }
 
-    /** One instance's view of the store. */
-    DecisionStore forInstance(String id, long leaseNanos) {
-        return new View(id, leaseNanos);
+    /** One instance's store, as its group would create it. */
+    DecisionStore forInstance(String id, long leaseNanos, Random random) {
+        StoreContext context = new StoreContext("sim", sim.serverNames(), id, Duration.ofNanos(leaseNanos), Map.of(),
+                sim::now);
+        return new SharedDecisionStore(context, decisions, instanceRegister, epoch -> { }, random);
     }
 
-    private long census() {
-        long longest = 0;
-        for (Entry e : table.values()) {
-            longest = Math.max(longest, e.leaseNanos());
+    private static Decision decode(String raw) {
+        if (raw == null || !raw.startsWith("stickyfail-decision/") || raw.startsWith("stickyfail-decision/none")) {
+            return null;
         }
-        return longest + Math.max(longest / 10, 500 * Sim.MS);
+        return Decision.decode(raw);
     }
 
-    private final class View implements DecisionStore {
-        private final String id;
-        private final long leaseNanos;
-        private Decision highest;
-
-        View(String id, long leaseNanos) {
-            this.id = id;
-            this.leaseNanos = leaseNanos;
+    /** The decision register, noting every value it takes. */
+    private final class Recorded implements Register {
+        @Override
+        public String get() throws SQLException {
+            return decisionRegister.get();
         }
 
-        private void beat(Decision offer) {
-            Entry e = table.get(id);
-            table.put(id, new Entry(e == null ? 0 : e.acked(), sim.now(), leaseNanos,
-                    offer != null ? offer : e == null ? null : e.offered()));
-        }
-
-        private void note(Decision d) {
-            if (d != null && (highest == null || d.epoch() > highest.epoch())) {
-                highest = d;
-            }
-        }
-
-        /** A missing value: offer what this instance has seen, and seed once the census is over. */
-        private void censusOrSeed() throws SQLException {
-            if (decision != null) {
-                return;
-            }
-            beat(highest);
-            boolean anyOffer = table.values().stream().anyMatch(e -> e.offered() != null);
-            if (!anyOffer && wipedSeenAt < 0) {
-                return; // a store that never held anything: the first proposal decides
-            }
-            if (wipedSeenAt < 0) {
-                wipedSeenAt = sim.now();
-            }
-            long until = wipedSeenAt + census();
-            if (sim.now() - until < 0) {
-                throw new SQLTransientConnectionException("sim store: census until " + until / Sim.MS + " ms", "08001");
-            }
-            Decision best = null;
-            for (Entry e : table.values()) {
-                if (e.offered() != null && (best == null || e.offered().epoch() > best.epoch())) {
-                    best = e.offered();
+        @Override
+        public boolean compareAndSet(String expect, String update) throws SQLException {
+            boolean set = decisionRegister.compareAndSet(expect, update);
+            Decision d = set ? decode(update) : null;
+            if (d != null && (history.isEmpty() || !history.get(history.size() - 1).equals(d))) {
+                history.add(d);
+                if (!d.history().equals(history.size() > 1 ? history.get(history.size() - 2).history() : "")) {
+                    sim.trace("store: " + d.server() + " at epoch " + d.epoch() + " in history " + d.history()
+                            + " (" + d.decidedBy() + ": " + d.reason() + ")");
                 }
             }
-            if (best != null) {
-                decision = new Decision(best.server(), best.epoch() + 1, "census", sim.wallClock(),
-                        "re-seeded after the shared state was lost", "h" + (++histories));
-                sim.trace("store: census seeds " + decision.server() + " at epoch " + decision.epoch());
-            }
-            wipedSeenAt = -1;
+            return set;
         }
 
         @Override
-        public Decision start(Decision local) throws SQLException {
-            note(local);
-            if (local != null && decision != null && !local.history().isEmpty()
-                    && !local.history().equals(decision.history())) {
-                local = null; // another history: not trusted for its epoch alone
-            }
-            beat(local);
-            censusOrSeed();
-            note(decision);
-            return decision;
-        }
-
-        @Override
-        public Decision propose(long expectedEpoch, Decision next) throws SQLException {
-            beat(null);
-            censusOrSeed();
-            long stored = decision == null ? 0 : decision.epoch();
-            if (stored == expectedEpoch) {
-                String history = decision == null ? (next.history().isEmpty() ? "h" + (++histories) : next.history())
-                        : decision.history();
-                decision = next.inHistory(history);
-            }
-            note(decision);
-            return decision;
-        }
-
-        @Override
-        public Decision read() throws SQLException {
-            beat(null);
-            censusOrSeed();
-            note(decision);
-            return decision;
-        }
-
-        @Override
-        public void acknowledge(long epoch) {
-            Entry e = table.get(id);
-            table.put(id, new Entry(Math.max(epoch, e == null ? 0 : e.acked()), sim.now(), leaseNanos,
-                    e == null ? null : e.offered()));
-        }
-
-        @Override
-        public Acknowledgements acknowledgements(long epoch) throws SQLException {
-            long longest = leaseNanos;
-            List<String> waiting = new ArrayList<>();
-            if (decision == null || tableLostAt != Long.MIN_VALUE && sim.now() - tableLostAt < census()) {
-                // a lost table is unknown membership, never "everyone acknowledged"
-                waiting.add("membership unknown since the instance table was lost");
-            }
-            for (Map.Entry<String, Entry> me : table.entrySet()) {
-                Entry e = me.getValue();
-                if (sim.now() - e.lastBeat() > 3 * e.leaseNanos()) {
-                    continue; // expired
-                }
-                longest = Math.max(longest, e.leaseNanos());
-                if (!me.getKey().equals(id) && e.acked() < epoch) {
-                    waiting.add(me.getKey());
-                }
-            }
-            return new Acknowledgements(waiting.isEmpty(), Duration.ofNanos(longest), waiting);
-        }
-
-        @Override
-        public Duration lease() {
-            return Duration.ofNanos(leaseNanos);
-        }
-
-        @Override
-        public String describe() {
-            return "sim store";
-        }
-
-        @Override
-        public void close() {
-            table.remove(id);
+        public String name() {
+            return decisionRegister.name();
         }
     }
 }

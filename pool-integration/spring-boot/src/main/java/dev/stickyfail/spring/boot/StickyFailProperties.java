@@ -11,8 +11,8 @@ import java.util.Map;
 /**
  * stickyfail's driver properties, bound from {@code stickyfail.*} in {@code application.properties} or YAML and passed
  * to the driver as connection properties of the application's DataSource. Unset ones keep the driver's defaults; a
- * parameter in {@code spring.datasource.url} wins over the same key here, as in the driver. The README's configuration
- * reference describes each in full, with the HAProxy keyword it stands for. An unknown {@code stickyfail.*} key stops the
+ * parameter in {@code spring.datasource.url} wins over the same key here, as in the driver. docs/configuration.md describes
+ * each in full, with the HAProxy keyword it stands for. An unknown {@code stickyfail.*} key stops the
  * application at start (a typo must not fall back to a default silently), as the driver refuses one.
  */
 @ConfigurationProperties(prefix = "stickyfail", ignoreUnknownFields = false)
@@ -99,6 +99,24 @@ public class StickyFailProperties {
     /** Whether a connection idle at a switch is replaced at its next use (driver default true). */
     private Boolean replaceIdleConnections;
 
+    /** How long a planned switch lets transactions in flight finish (driver default 2s; 0 turns it off). */
+    private Duration drainTimeout;
+
+    /** Whether a switch kills the application's sessions on the server it leaves (driver default true). */
+    private Boolean serverFence;
+
+    /** How long the fence at the server waits for killed sessions to be gone (driver default 2s). */
+    private Duration serverFenceTimeout;
+
+    /** Whether a switch also makes the server it leaves read-only, with the fence user (driver default false). */
+    private Boolean fenceReadOnly;
+
+    /** User that sets read_only for fence-read-only (driver default: the connection's user). */
+    private String fenceUser;
+
+    /** Password of fence-user; never logged. */
+    private String fencePassword;
+
     /** Settings of stickyfail.store=hazelcast (docs/several-instances.md). */
     private final Hazelcast hazelcast = new Hazelcast();
 
@@ -134,6 +152,12 @@ public class StickyFailProperties {
         put(p, "onAbandonedReturn", onAbandonedReturn);
         put(p, "galeraAvailableWhenDonor", galeraAvailableWhenDonor);
         put(p, "replaceIdleConnections", replaceIdleConnections);
+        put(p, "drainTimeout", drainTimeout);
+        put(p, "serverFence", serverFence);
+        put(p, "serverFenceTimeout", serverFenceTimeout);
+        put(p, "fenceReadOnly", fenceReadOnly);
+        put(p, "fenceUser", fenceUser);
+        put(p, "fencePassword", fencePassword);
         put(p, "hazelcast.config", hazelcast.config);
         put(p, "hazelcast.clientConfig", hazelcast.clientConfig);
         put(p, "hazelcast.instanceName", hazelcast.instanceName);
@@ -367,6 +391,54 @@ public class StickyFailProperties {
 
     public void setReplaceIdleConnections(Boolean replaceIdleConnections) {
         this.replaceIdleConnections = replaceIdleConnections;
+    }
+
+    public Duration getDrainTimeout() {
+        return drainTimeout;
+    }
+
+    public void setDrainTimeout(Duration drainTimeout) {
+        this.drainTimeout = drainTimeout;
+    }
+
+    public Boolean getServerFence() {
+        return serverFence;
+    }
+
+    public void setServerFence(Boolean serverFence) {
+        this.serverFence = serverFence;
+    }
+
+    public Duration getServerFenceTimeout() {
+        return serverFenceTimeout;
+    }
+
+    public void setServerFenceTimeout(Duration serverFenceTimeout) {
+        this.serverFenceTimeout = serverFenceTimeout;
+    }
+
+    public Boolean getFenceReadOnly() {
+        return fenceReadOnly;
+    }
+
+    public void setFenceReadOnly(Boolean fenceReadOnly) {
+        this.fenceReadOnly = fenceReadOnly;
+    }
+
+    public String getFenceUser() {
+        return fenceUser;
+    }
+
+    public void setFenceUser(String fenceUser) {
+        this.fenceUser = fenceUser;
+    }
+
+    public String getFencePassword() {
+        return fencePassword;
+    }
+
+    public void setFencePassword(String fencePassword) {
+        this.fencePassword = fencePassword;
     }
 
     public Hazelcast getHazelcast() {

