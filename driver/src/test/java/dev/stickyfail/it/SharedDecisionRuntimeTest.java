@@ -256,6 +256,33 @@ class SharedDecisionRuntimeTest {
     }
 
     @Test
+    void aRemoteDecisionForAServerUpHereThatFailsLaterIsLeftWithoutTheHoldDown() throws Exception {
+        try (StickyFailDataSource ds = dataSource("shared-holddown", "1s")) {
+            GroupAdmin admin = ds.admin();
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(0).serverId());
+            }
+            // another instance moves everybody to db1, which this one sees up; then that instance and db1 are lost
+            // together (one host lost). The hold-down (10 s here) is for servers seen down when the decision was
+            // applied; waiting it out would leave this instance without a server for 10 s after db1 died.
+            InJvmSharedStore.switchAsAnotherInstance("shared-holddown", name(1), "other/5/cd", "decided elsewhere");
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                try (Connection c = ds.getConnection()) {
+                    return serverId(c) == group.server(1).serverId();
+                }
+            });
+            long killed = System.nanoTime();
+            group.server(1).kill();
+            await().atMost(Duration.ofSeconds(60)).until(() -> admin.activeServer().orElse("").equals(name(0)));
+            long tookMillis = (System.nanoTime() - killed) / 1_000_000;
+            assertThat(tookMillis).as("left db1 well before the 10 s hold-down would have ended").isLessThan(9_000);
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(group.server(0).serverId());
+            }
+        }
+    }
+
+    @Test
     void anUntrustedStateFileIsResolvedByTheSharedDecision(@TempDir Path dir) throws Exception {
         try (StickyFailDataSource first = dataSource("shared-untrusted", "2s")) {
             try (Connection c = first.getConnection()) {
