@@ -2,6 +2,8 @@ package dev.stickyfail.hazelcast;
 
 import com.hazelcast.cluster.Address;
 import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
@@ -9,13 +11,17 @@ import com.hazelcast.cp.CPMember;
 import com.hazelcast.cp.CPSubsystemManagementService;
 import com.hazelcast.cp.event.CPGroupAvailabilityEvent;
 import com.hazelcast.cp.event.CPGroupAvailabilityListener;
+import com.hazelcast.map.IMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,7 +44,12 @@ import java.util.function.Supplier;
  *   <li>CP groups that lost their majority are {@code reset()} (every CP value wiped: the stores run their census) only
  *       when every CP member reported missing is proven dead: its address is now held by another, restarted member,
  *       and the CP Subsystem still does not answer. A member count proves nothing: the missing CP members may be alive
- *       and deciding on the other side of a partition, and a reset there would make a second CP Subsystem.</li>
+ *       and deciding on the other side of a partition, and a reset there would make a second CP Subsystem. Only the
+ *       master can reset, and a master that joined after the loss (the survivor restarted itself before the crashed
+ *       members came back) never saw it: members that did publish what they saw in an AP map, and the master adopts
+ *       it. Each lost CP member is recorded with the cluster member that held its address, so that only a different
+ *       process at that address proves it dead (a member split off and restarted saw the others leave, but they did
+ *       not: they are still there, as themselves).</li>
  *   <li>A member that shut itself down (a soon-to-be CP member terminates when a member leaves during CP discovery)
  *       is started again.</li>
  * </ul>
@@ -51,6 +62,9 @@ public final class EmbeddedMember implements AutoCloseable {
     static final long SPLIT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(3);
     private static final long MAX_BACKOFF_MILLIS = 16_000;
     private static final long GRACEFUL_SHUTDOWN_MILLIS = 10_000;
+    /** Where members that saw the CP majority lost say which CP members went missing (an AP map: CP is down then). */
+    static final String LOST_MAJORITY_MAP = "stickyfail.cp-majority-lost";
+    private static final UUID UNKNOWN = new UUID(0, 0);
 
     private final String name;
     private final Supplier<Config> configs;
@@ -60,8 +74,15 @@ public final class EmbeddedMember implements AutoCloseable {
     private volatile long generation;
     private volatile boolean closed;
     private volatile boolean majorityLost;
-    /** The CP members reported missing since the majority was lost, by address. */
-    private final Set<Address> missingCpMembers = ConcurrentHashMap.newKeySet();
+    /**
+     * The CP members reported missing since the majority was lost: their address, and the cluster member that held it
+     * then ({@link #UNKNOWN} when this member never saw it). Kept across a restart of this member after a split.
+     */
+    private final Map<Address, UUID> missingCpMembers = new ConcurrentHashMap<>();
+    /** The cluster member last seen at each address, kept after it left. */
+    private final Map<Address, UUID> lastSeen = new ConcurrentHashMap<>();
+    /** Lost CP members a reset of this member already dealt with: not adopted again from a late publication. */
+    private final Set<String> resetFor = ConcurrentHashMap.newKeySet();
     private long provenSince;
     private String lastWhy;
     private long splitSince;
@@ -72,7 +93,7 @@ public final class EmbeddedMember implements AutoCloseable {
         this.name = name;
         this.configs = configs;
         this.cpMemberCount = first.getCPSubsystemConfig().getCPMemberCount();
-        this.instance = watch(Hazelcast.newHazelcastInstance(first));
+        this.instance = watch(Hazelcast.newHazelcastInstance(first), false);
         this.keeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "stickyfail-hazelcast-keeper");
             t.setDaemon(true);
@@ -145,7 +166,7 @@ public final class EmbeddedMember implements AutoCloseable {
         try {
             HazelcastInstance hz = instance;
             if (!hz.getLifecycleService().isRunning()) {
-                restart("it has shut down");
+                restart("it has shut down", false);
                 return;
             }
             if (cpMemberCount == 0) {
@@ -164,11 +185,17 @@ public final class EmbeddedMember implements AutoCloseable {
                             + "it holds the CP state");
                 } else if (splitSince == 0) {
                     splitSince = System.nanoTime();
-                } else if (System.nanoTime() - splitSince > SPLIT_GRACE_NANOS) {
+                } else if (System.nanoTime() - splitSince > SPLIT_GRACE_NANOS
+                        && hz.getCluster().getMembers().size() < majority) { // again: the others may be back by now
+                    if (majorityLost) {
+                        // this member's CP state dies with it: after the restart its address proves it dead too
+                        Member me = hz.getCluster().getLocalMember();
+                        missingCpMembers.put(me.getAddress(), me.getUuid());
+                    }
                     restart("this CP member sees " + clusterSize + " member(s), fewer than a majority of cp-member-count "
                             + cpMemberCount + ", and its CP groups do not answer, for "
                             + TimeUnit.NANOSECONDS.toSeconds(SPLIT_GRACE_NANOS) + " s: it was split off or expelled after a "
-                            + "pause, or the others crashed; it starts afresh");
+                            + "pause, or the others crashed; it starts afresh", majorityLost);
                     return;
                 }
                 if (splitSince != 0) {
@@ -210,9 +237,23 @@ public final class EmbeddedMember implements AutoCloseable {
         }
     }
 
-    private HazelcastInstance watch(HazelcastInstance hz) {
-        majorityLost = false;
-        missingCpMembers.clear();
+    private HazelcastInstance watch(HazelcastInstance hz, boolean keepWhatWasLost) {
+        if (!keepWhatWasLost) {
+            majorityLost = false;
+            missingCpMembers.clear();
+        }
+        hz.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent e) {
+                lastSeen.put(e.getMember().getAddress(), e.getMember().getUuid());
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent e) {
+                // kept: a CP member reported missing is matched with the member that held its address
+            }
+        });
+        hz.getCluster().getMembers().forEach(m -> lastSeen.put(m.getAddress(), m.getUuid()));
         if (cpMemberCount > 0) {
             hz.getCPSubsystem().addGroupAvailabilityListener(new CPGroupAvailabilityListener() {
                 @Override
@@ -225,7 +266,8 @@ public final class EmbeddedMember implements AutoCloseable {
                     LOG.warn("stickyfail: hazelcast: CP group {} lost its majority (unavailable: {}); every CP call fails "
                             + "until the missing members are back, or proven dead and the CP Subsystem is reset",
                             event.getGroupId().getName(), event.getUnavailableMembers());
-                    event.getUnavailableMembers().forEach(m -> missingCpMembers.add(m.getAddress()));
+                    event.getUnavailableMembers().forEach(m -> missingCpMembers.putIfAbsent(m.getAddress(),
+                            lastSeen.getOrDefault(m.getAddress(), UNKNOWN)));
                     majorityLost = true;
                 }
             });
@@ -243,16 +285,24 @@ public final class EmbeddedMember implements AutoCloseable {
      * majority is lost (nothing else to do then).
      */
     private boolean resetAfterLostMajority(HazelcastInstance hz, int clusterSize) {
+        boolean master = hz.getCluster().getMembers().iterator().next().localMember();
+        if (majorityLost) {
+            publish(hz);
+        } else if (master) {
+            adopt(hz);
+        }
         if (!majorityLost) {
             provenSince = 0;
             return false;
         }
-        Set<Address> present = new HashSet<>();
-        hz.getCluster().getMembers().forEach(m -> present.add(m.getAddress()));
+        Map<Address, UUID> present = new HashMap<>();
+        hz.getCluster().getMembers().forEach(m -> present.put(m.getAddress(), m.getUuid()));
         Set<String> unproven = new TreeSet<>();
-        for (Address a : missingCpMembers) {
-            if (!present.contains(a)) {
-                unproven.add(a.getHost() + ":" + a.getPort());
+        for (Map.Entry<Address, UUID> lost : missingCpMembers.entrySet()) {
+            UUID now = present.get(lost.getKey());
+            // one address is one process: a different member there is a restart, and the old CP member's state is gone
+            if (now == null || now.equals(lost.getValue())) {
+                unproven.add(lost.getKey().getHost() + ":" + lost.getKey().getPort());
             }
         }
         CPSubsystemManagementService cp = hz.getCPSubsystem().getCPSubsystemManagementService();
@@ -271,8 +321,7 @@ public final class EmbeddedMember implements AutoCloseable {
             regained();
             return false;
         }
-        if (clusterSize < cpMemberCount || !hz.getCluster().getMembers().iterator().next().localMember()
-                || System.nanoTime() - nextPromotion < 0) {
+        if (clusterSize < cpMemberCount || !master || System.nanoTime() - nextPromotion < 0) {
             return true;
         }
         if (provenSince == 0) {
@@ -287,6 +336,7 @@ public final class EmbeddedMember implements AutoCloseable {
                     + "{} is proven dead (its address is held by a restarted member) and {} members are present; every CP "
                     + "value is wiped and the stores run their census", missingCpMembers, clusterSize);
             hz.getCPSubsystem().getCPSubsystemManagementService().reset().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            missingCpMembers.forEach((a, u) -> resetFor.add(key(a, u)));
             regained();
             backoffMillis = 500;
         } catch (Exception e) {
@@ -301,10 +351,81 @@ public final class EmbeddedMember implements AutoCloseable {
     }
 
     private void regained() {
+        if (majorityLost) {
+            try {
+                HazelcastInstance hz = instance;
+                hz.<String, String>getMap(LOST_MAJORITY_MAP).removeAsync(hz.getCluster().getLocalMember().getUuid()
+                        .toString());
+            } catch (RuntimeException e) {
+                LOG.debug("stickyfail: hazelcast: withdrawing the lost CP members: {}", e.toString());
+            }
+        }
         majorityLost = false;
         missingCpMembers.clear();
         provenSince = 0;
         lastWhy = null;
+    }
+
+    /** Says which CP members this member saw go missing, for a master that did not see it (it joined later). */
+    private void publish(HazelcastInstance hz) {
+        StringBuilder sb = new StringBuilder();
+        missingCpMembers.forEach((a, u) -> sb.append(sb.length() == 0 ? "" : ",").append(key(a, u)));
+        try {
+            hz.<String, String>getMap(LOST_MAJORITY_MAP).setAsync(hz.getCluster().getLocalMember().getUuid().toString(),
+                    sb.toString(), 1, TimeUnit.MINUTES);
+        } catch (RuntimeException e) {
+            LOG.debug("stickyfail: hazelcast: publishing the lost CP members: {}", e.toString());
+        }
+    }
+
+    /** The master takes over what present members saw go missing when the CP majority was lost. */
+    private void adopt(HazelcastInstance hz) {
+        IMap<String, String> published = hz.getMap(LOST_MAJORITY_MAP);
+        for (Member m : hz.getCluster().getMembers()) {
+            if (m.localMember()) {
+                continue;
+            }
+            String text;
+            try {
+                text = published.getAsync(m.getUuid().toString()).toCompletableFuture().get(1, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                continue;
+            }
+            if (text == null || text.isEmpty()) {
+                continue;
+            }
+            Map<Address, UUID> seen = decode(text);
+            seen.keySet().removeIf(a -> resetFor.contains(key(a, seen.get(a))));
+            if (!seen.isEmpty()) {
+                LOG.warn("stickyfail: hazelcast: member {} saw the CP majority lost (CP members missing: {}); this master "
+                        + "joined later and takes it over", m.getAddress(), text);
+                seen.forEach(missingCpMembers::putIfAbsent);
+                majorityLost = true;
+            }
+        }
+    }
+
+    private static String key(Address a, UUID u) {
+        return a.getHost() + ":" + a.getPort() + "=" + u;
+    }
+
+    private static Map<Address, UUID> decode(String text) {
+        Map<Address, UUID> out = new HashMap<>();
+        for (String part : text.split(",")) {
+            try {
+                int eq = part.indexOf('=');
+                int colon = part.lastIndexOf(':', eq);
+                out.put(new Address(part.substring(0, colon), Integer.parseInt(part.substring(colon + 1, eq))),
+                        UUID.fromString(part.substring(eq + 1)));
+            } catch (RuntimeException | java.net.UnknownHostException e) {
+                LOG.debug("stickyfail: hazelcast: ignoring a lost CP member entry {}: {}", part, e.toString());
+            }
+        }
+        return out;
     }
 
     private void promote(HazelcastInstance hz, CPSubsystemManagementService cp) {
@@ -339,7 +460,7 @@ public final class EmbeddedMember implements AutoCloseable {
         }
     }
 
-    private void restart(String why) {
+    private void restart(String why, boolean keepWhatWasLost) {
         LOG.warn("stickyfail: hazelcast: restarting the member from {}: {}", name, why);
         try {
             instance.getLifecycleService().terminate();
@@ -355,7 +476,7 @@ public final class EmbeddedMember implements AutoCloseable {
                 fresh.getLifecycleService().terminate();
                 return;
             }
-            instance = watch(fresh);
+            instance = watch(fresh, keepWhatWasLost);
             generation++;
         } catch (RuntimeException e) {
             LOG.warn("stickyfail: hazelcast: restarting the member from {} failed (retrying): {}", name, e.toString());

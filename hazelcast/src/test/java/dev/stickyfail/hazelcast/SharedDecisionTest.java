@@ -458,6 +458,43 @@ class SharedDecisionTest extends SharedDecisionStoreContract {
         assertThat(a.propose(6, Decision.next(back[0], SERVERS.get(0), "a", "test")).epoch()).isEqualTo(7);
     }
 
+    @Test
+    @Order(FAULT + 3)
+    void theSurvivorRestartsItselfBeforeTheCrashedMembersReturnAndTheCpSubsystemIsStillReset() throws Exception {
+        awaitWholeCpSubsystem();
+        DecisionStore a = store("crash2-late", "a", Duration.ofSeconds(2));
+        Starting.started(a, null);
+        Decision five = a.propose(0, decision(5, "a"));
+        java.util.UUID survivor = embedded().getCluster().getLocalMember().getUuid();
+        cluster.kill(1);
+        cluster.kill(2);
+        // alone, the survivor gives up after a few seconds and restarts itself (as a member split off would), keeping
+        // what it saw go missing; the crashed members then join it: the decision comes back above what it was
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            try {
+                return !embedded().getCluster().getLocalMember().getUuid().equals(survivor);
+            } catch (RuntimeException e) {
+                return false; // restarting
+            }
+        });
+        long t1 = System.nanoTime();
+        cluster.start(1);
+        cluster.start(2);
+        Decision[] back = new Decision[1];
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            try {
+                back[0] = a.read();
+                return true;
+            } catch (SQLException e) {
+                return false;
+            }
+        });
+        Report.line("survivor restarted itself before the two crashed members came back: a CP Subsystem formed again and "
+                + "the census seeded the decision " + (System.nanoTime() - t1) / 1_000_000 + " ms after they were started");
+        assertThat(back[0].server()).isEqualTo(five.server());
+        assertThat(back[0].epoch()).isEqualTo(6);
+    }
+
     /**
      * Whether the CP Subsystem has {@code n} CP members, all in the cluster (CP members have UUIDs of their own: matched
      * by address), and member {@code child}, restarted, has promoted itself.
