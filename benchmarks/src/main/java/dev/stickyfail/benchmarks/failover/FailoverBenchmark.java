@@ -114,6 +114,11 @@ public final class FailoverBenchmark {
                 for (Fault fault : options.faults()) {
                     for (Contender contender : contenders) {
                         index++;
+                        if (!fault.isFailure() && !contender.name().startsWith("stickyfail")) {
+                            out.printf(Locale.ROOT, "[%d/%d] %-9s %-14s skipped: an operator's switchTo is stickyfail's%n",
+                                    index, total, fault.id(), contender.name());
+                            continue;
+                        }
                         group.heal(Duration.ofSeconds(90));
                         Run run = runOne(group, options, fault, contender, repeat);
                         runs.add(run);

@@ -1,5 +1,9 @@
 package dev.stickyfail.testkit.workload;
 
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -52,6 +56,45 @@ public enum Fault {
         public boolean needsProxies() {
             return true;
         }
+    },
+
+    /**
+     * Not a failure: an operator switches every stickyfail group in this JVM that is on the primary to the next server,
+     * through the group's MXBean ({@code switchTo}, what JConsole or an Actuator call does); both servers stay healthy
+     * and nothing is healed. Only a driver that registers that MXBean can be switched, so only stickyfail runs it.
+     */
+    PLANNED("switched away by an operator (JMX switchTo)", "left as it is") {
+        @Override
+        public void inject(Topology topology, int index) {
+            String from = topology.clientAddress(index);
+            String to = topology.clientAddress((index + 1) % topology.size());
+            try {
+                MBeanServer mbs = ManagementFactory.getPlatformMBeanServer();
+                int switched = 0;
+                for (ObjectName group : mbs.queryNames(new ObjectName("dev.stickyfail:type=Group,*"), null)) {
+                    if (from.equals(mbs.getAttribute(group, "ActiveServer"))) {
+                        mbs.invoke(group, "switchTo", new Object[] {to}, new String[] {String.class.getName()});
+                        switched++;
+                    }
+                }
+                if (switched == 0) {
+                    throw new IllegalStateException("a planned switch needs a stickyfail group on " + from
+                            + " in this JVM (its MXBean dev.stickyfail:type=Group): only stickyfail can run it");
+                }
+            } catch (JMException e) {
+                throw new IllegalStateException("the operator's switchTo(" + to + ") failed: " + e, e);
+            }
+        }
+
+        @Override
+        public void heal(Topology topology, int index) {
+            // nothing broke
+        }
+
+        @Override
+        public boolean isFailure() {
+            return false;
+        }
     };
 
     private final String injected;
@@ -68,6 +111,11 @@ public enum Fault {
     /** Undoes it; returns once the server can be used again (for a kill: once it accepts logins). */
     public abstract void heal(Topology topology, int index);
 
+    /** Whether the server breaks; {@link #PLANNED} does not, and {@code all} does not include it. */
+    public boolean isFailure() {
+        return true;
+    }
+
     /** Whether clients must reach the servers through fault proxies. */
     public boolean needsProxies() {
         return false;
@@ -83,12 +131,12 @@ public enum Fault {
         return healed;
     }
 
-    /** {@code kill}, {@code freeze}, {@code blackhole}. */
+    /** {@code kill}, {@code freeze}, {@code blackhole}, {@code planned}. */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses {@code kill}, {@code freeze} or {@code blackhole}, any case. */
+    /** Parses {@code kill}, {@code freeze}, {@code blackhole} or {@code planned}, any case. */
     public static Fault parse(String value) {
         for (Fault f : values()) {
             if (f.id().equalsIgnoreCase(value == null ? "" : value.trim())) {
