@@ -1,5 +1,6 @@
 package dev.stickyfail.it.replication;
 
+import dev.stickyfail.internal.replication.AcknowledgedCommits;
 import dev.stickyfail.internal.replication.GtidRange;
 import dev.stickyfail.internal.replication.GtidSet;
 import dev.stickyfail.internal.replication.MariaDbGtidSet;
@@ -137,6 +138,22 @@ final class Servers {
     /** Transactions {@code from} to {@code to} that server {@code index} wrote, as the driver reports ranges. */
     static GtidRange range(ServerGroup group, int index, long from, long to) throws SQLException {
         return new GtidRange(origin(group, index), from, to, mariaDb(group));
+    }
+
+    /**
+     * Records transactions {@code from} to {@code to} that server {@code index} wrote as acknowledged there, as its
+     * replies report them (MariaDB's {@code last_gtid}, MySQL's {@code session_track_gtids}).
+     */
+    static void acknowledge(ServerGroup group, AcknowledgedCommits.Server server, int index, long from, long to)
+            throws SQLException {
+        String origin = origin(group, index);
+        for (long seq = from; seq <= to; seq++) {
+            if (mariaDb(group)) {
+                server.recordMariaDb(origin + "-" + seq);
+            } else {
+                server.recordMysql(origin + ":" + seq);
+            }
+        }
     }
 
     static ReplicationView view(ServerGroup group, int replica, int source) throws SQLException {

@@ -1,8 +1,10 @@
 package dev.stickyfail.spring.boot;
 
+import dev.stickyfail.admin.AccountCheck;
 import dev.stickyfail.admin.CoordinationInfo;
 import dev.stickyfail.admin.ErrantReport;
 import dev.stickyfail.admin.GroupAdmin;
+import dev.stickyfail.admin.MissingCommitsReport;
 import dev.stickyfail.admin.ServerInfo;
 
 import java.util.ArrayList;
@@ -64,10 +66,29 @@ final class GroupView {
             servers.put(s.getServer(), server);
         }
         view.put("servers", servers);
+        List<Map<String, Object>> unavailable = new ArrayList<>();
+        for (AccountCheck check : admin.accountChecks()) {
+            if (!check.available()) {
+                Map<String, Object> feature = new LinkedHashMap<>();
+                feature.put("feature", check.feature());
+                feature.put("property", check.property());
+                feature.put("account", check.account());
+                feature.put("server", check.server());
+                feature.put("detail", check.detail());
+                feature.put("grant", check.grant());
+                unavailable.add(feature);
+            }
+        }
+        if (!unavailable.isEmpty()) {
+            view.put("unavailableFeatures", unavailable);
+        }
         return view;
     }
 
-    /** The endpoint's view: the health details and the errant transactions found on servers switched away from. */
+    /**
+     * The endpoint's view: the health details, the errant transactions found on servers switched away from, and the
+     * switches that made a server active without commits the application had been told succeeded.
+     */
     static Map<String, Object> withErrant(GroupAdmin admin) {
         Map<String, Object> view = of(admin);
         List<Map<String, Object>> errant = new ArrayList<>();
@@ -84,6 +105,20 @@ final class GroupView {
             errant.add(e);
         }
         view.put("errantTransactions", errant);
+        List<Map<String, Object>> missing = new ArrayList<>();
+        for (MissingCommitsReport r : admin.missingCommits()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("oldServer", r.oldServer());
+            m.put("newServer", r.newServer());
+            m.put("epoch", r.epoch());
+            m.put("count", r.count());
+            m.put("exact", r.exact());
+            m.put("ranges", r.ranges());
+            m.put("at", r.at() == null ? null : r.at().toString());
+            m.put("message", r.message());
+            missing.add(m);
+        }
+        view.put("missingCommits", missing);
         return view;
     }
 }
