@@ -140,6 +140,32 @@ class AcknowledgedCatchUpTest {
     }
 
     @Test
+    void aCommitsGtidIsRecordedWithoutKeepingTheIdleConnectionFromBeingReplacedAfterASwitch() throws Exception {
+        table("ack_replace");
+        Recorded recorded = new Recorded();
+        try (StickyFailDataSource ds = leastPrivilege("ack-replace", "")) {
+            ds.admin().addListener(recorded);
+            try (Connection c = ds.getConnection()) {
+                try (Statement st = c.createStatement()) {
+                    st.executeUpdate("INSERT INTO ack_replace VALUES (1, 0)"); // its reply names the commit's GTID
+                    c.setAutoCommit(false);
+                    st.executeUpdate("INSERT INTO ack_replace VALUES (2, 0)");
+                    c.commit();
+                }
+                await().atMost(Duration.ofSeconds(20)).until(() -> ds.admin().servers().get(1).getState().equals("UP"));
+                ds.admin().switchTo(group.server(1).hostAndPort());
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT @@server_id")) {
+                    rs.next();
+                    assertThat(rs.getLong(1)).as("replaced on db1 at its next use").isEqualTo(group.server(1).serverId());
+                }
+                assertThat(c.getAutoCommit()).isFalse();
+            }
+            assertThat(recorded.catchUps).singleElement().satisfies(e ->
+                    assertThat(e.detail()).contains("it has the 2 commit(s) this application was told succeeded"));
+        }
+    }
+
+    @Test
     void acknowledgedCommitsThatDoNotArriveInTimeAreNamedExactlyInTheLogTheEventTheAdminApiAndJmx() throws Exception {
         table("ack_missing");
         Recorded recorded = new Recorded();
