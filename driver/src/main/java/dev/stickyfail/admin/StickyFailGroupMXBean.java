@@ -1,7 +1,7 @@
 package dev.stickyfail.admin;
 
 /**
- * The JMX view of one group: {@code dev.stickyfail:type=Group,name=<group>}. Same operations as {@link GroupAdmin}.
+ * The JMX view of one group: {@code dev.stickyfail:type=Group,name="<group>"}. Same operations as {@link GroupAdmin}.
  * No attribute carries a credential.
  */
 public interface StickyFailGroupMXBean {

@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * Every property stickyfail owns. Anything not listed here and not starting with {@code stickyfail.} belongs to
- * Connector/J and is passed through untouched. The README's configuration reference is this table, in words.
+ * Connector/J and is passed through untouched. The configuration reference, docs/configuration.md, is this table, in
+ * words ({@code ReadmeTest} keeps them together).
  */
 public enum StickyFailProperty {
     CHECK_INTERVAL("checkInterval", "500ms", "inter",
@@ -31,7 +32,7 @@ public enum StickyFailProperty {
             "User for the mysql, sql, galera and replica probes, the catch-up and the errant-transaction report; default: "
                     + "the connection's user."),
     CHECK_PASSWORD("checkPassword", null, "(none: mysql-check sends no password)",
-            "Password of stickyfail.checkUser; default: the connection's password."),
+            "Password of stickyfail.checkUser; default: the connection's password when checkUser is not set, none when it is."),
     FAILBACK("failback", "never", "on-marked-up shutdown-backup-sessions",
             "never: stay on the active server until it is marked down (sticky). primary-up: return to the highest-priority "
                     + "server once it is up again, aborting every connection to the server being left."),
@@ -56,7 +57,7 @@ public enum StickyFailProperty {
     STORE("store", "local", "peers (with remote peers)",
             "Where the decision lives: local (this JVM, plus stickyfail.stateFile if set) or hazelcast (shared by every instance)."),
     JMX("jmx", "true", "stats socket (runtime API)",
-            "Register the group's MXBean dev.stickyfail:type=Group,name=<group>."),
+            "Register the group's MXBean dev.stickyfail:type=Group,name=\"<group>\" (the name quoted, as JMX quotes it)."),
     SWITCH_CATCH_UP("switchCatchUp", "true", "(none: a proxy cannot see replication)",
             "Before a switch hands out connections to the new server, wait until it has every commit this application was "
                     + "told succeeded (their GTIDs come with the commits' replies: sets trackSessionState=true unless given) "

@@ -47,8 +47,8 @@ public final class MemberTuning {
     /**
      * I/O threads for each direction (Hazelcast: 3). With 3, freezing one member made the two healthy members lose each
      * other in about 2 runs of 5: thread dumps showed the master's output thread busy flushing while the healthy
-     * member received nothing from it, as if its pipeline waited behind the frozen member's. With 8, none did in 10
-     * runs. The cost is a few idle threads.
+     * member received nothing from it, as if its pipeline waited behind the frozen member's. With 8, none did in 12
+     * runs (not enough to call it rare: docs/operations.md has the runbook). The cost is a few idle threads.
      */
     public static final int IO_THREAD_COUNT = 8;
     /** Raft: a follower that heard nothing from its leader for 4 x 500 ms starts an election (Hazelcast: 5 x 5000). */

@@ -32,7 +32,7 @@ class HazelcastReferenceTest {
                 }
             }
         }
-        assertThat(keys).hasSize(7);
+        assertThat(keys).hasSize(8);
         for (String key : keys) {
             assertThat(row(reference, key)).as("docs/configuration.md row for " + key).isNotNull();
         }
@@ -41,6 +41,7 @@ class HazelcastReferenceTest {
         HazelcastSettings defaults = HazelcastSettings.parse(Map.of(HazelcastSettings.CONFIG, member.toString()),
                 Duration.ofSeconds(10)); // stickyfail.lease's default
         assertThat(row(reference, HazelcastSettings.TUNE)).contains("| `" + defaults.tune() + "` |");
+        assertThat(row(reference, HazelcastSettings.CLAIM_SERVERS)).contains("| `" + defaults.claimServers() + "` |");
         assertThat(row(reference, HazelcastSettings.ALLOW_UNSAFE_MODE)).contains("| `" + defaults.allowUnsafeMode() + "` |");
         assertThat(row(reference, HazelcastSettings.START_TIMEOUT))
                 .contains("| `" + defaults.startTimeout().toSeconds() + "s` |");

@@ -11,8 +11,8 @@ import java.util.Map;
 /**
  * stickyfail's driver properties, bound from {@code stickyfail.*} in {@code application.properties} or YAML and passed
  * to the driver as connection properties of the application's DataSource. Unset ones keep the driver's defaults; a
- * parameter in {@code spring.datasource.url} wins over the same key here, as in the driver. The README's configuration
- * reference describes each in full, with the HAProxy keyword it stands for. An unknown {@code stickyfail.*} key stops the
+ * parameter in {@code spring.datasource.url} wins over the same key here, as in the driver. docs/configuration.md describes
+ * each in full, with the HAProxy keyword it stands for. An unknown {@code stickyfail.*} key stops the
  * application at start (a typo must not fall back to a default silently), as the driver refuses one.
  */
 @ConfigurationProperties(prefix = "stickyfail", ignoreUnknownFields = false)
