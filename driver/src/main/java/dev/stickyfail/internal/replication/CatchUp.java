@@ -164,8 +164,7 @@ public final class CatchUp {
             f.view = view.withApplied(pending);
             f.missing = view.flavour().empty();
             f.exact = true;
-            String acked = f.acknowledged.isEmpty() ? "" : "; it has the " + f.acknowledged.commits().count()
-                    + " commit(s) this application was told succeeded";
+            String acked = f.acknowledged.isEmpty() ? "" : "; " + hasAll(f);
             return result(Outcome.CAUGHT_UP, start, "applied " + pending.count() + " transaction(s)"
                     + (followsSource ? " received from " + source : "") + acked + unread, f);
         }
@@ -202,6 +201,7 @@ public final class CatchUp {
         Answer answer = query("SELECT MASTER_GTID_WAIT(?, ?)", target, seconds, remaining);
         return answer.value == -1 ? new Answer(TIMED_OUT, answer.sql, target) : answer;
     }
+
     /**
      * {@code WAIT_FOR_EXECUTED_GTID_SET}, which reads its timeout in whole seconds (8.0.15 waits 1 s for 1.5 and
      * returns at once for 0.5; with 0 it had not returned after 10 s): the server waits the whole seconds, then a

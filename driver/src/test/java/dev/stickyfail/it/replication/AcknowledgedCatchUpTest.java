@@ -4,6 +4,7 @@ import dev.stickyfail.StickyFailDataSource;
 import dev.stickyfail.admin.AccountCheck;
 import dev.stickyfail.admin.MissingCommitsReport;
 import dev.stickyfail.event.CatchUpEvent;
+import dev.stickyfail.event.ErrantTransactionsEvent;
 import dev.stickyfail.event.MissingCommitsEvent;
 import dev.stickyfail.event.StickyFailListener;
 import dev.stickyfail.testkit.MariaDbGroupTest;
@@ -136,6 +137,37 @@ class AcknowledgedCatchUpTest {
             assertThat(ds.admin().accountChecks()).extracting(AccountCheck::feature, AccountCheck::available)
                     .contains(org.assertj.core.groups.Tuple.tuple("full catch-up", false),
                             org.assertj.core.groups.Tuple.tuple("catch-up of acknowledged commits", true));
+        }
+    }
+
+    @Test
+    void theErrantTransactionReportWorksWithTheApplicationsAccountToo() throws Exception {
+        table("ack_errant");
+        List<ErrantTransactionsEvent> errant = new CopyOnWriteArrayList<>();
+        try (StickyFailDataSource ds = leastPrivilege("ack-errant", "")) {
+            ds.admin().addListener(new StickyFailListener() {
+                @Override
+                public void onErrantTransactions(ErrantTransactionsEvent e) {
+                    errant.add(e);
+                }
+            });
+            ds.getConnection().close();
+            group.stopReplication(1); // db1 stops receiving: what db0 commits now, it never ships
+            try (Connection c = group.adminConnection(0); Statement st = c.createStatement()) {
+                for (int i = 0; i < 5; i++) {
+                    st.executeUpdate("INSERT INTO ack_errant VALUES (" + i + ", 0)"); // another program's writes
+                }
+            }
+            long last = Servers.lastWritten(group, 0);
+            String range = Servers.range(group, 0, last - 4, last).toString();
+            await().atMost(Duration.ofSeconds(20)).until(() -> ds.admin().servers().get(1).getState().equals("UP"));
+            group.server(0).kill();
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> ds.admin().activeServer().orElse("").equals(group.server(1).hostAndPort()));
+            group.server(0).start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !errant.isEmpty());
+            assertThat(errant.get(0).report().count()).isEqualTo(5);
+            assertThat(errant.get(0).report().ranges()).isEqualTo(range);
         }
     }
 

@@ -93,32 +93,30 @@ final class GroupView {
         Map<String, Object> view = of(admin);
         List<Map<String, Object>> errant = new ArrayList<>();
         for (ErrantReport r : admin.errantTransactions()) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("oldServer", r.oldServer());
-            e.put("newServer", r.newServer());
-            e.put("epoch", r.epoch());
-            e.put("count", r.count());
-            e.put("exact", r.exact());
-            e.put("ranges", r.ranges());
-            e.put("at", r.at() == null ? null : r.at().toString());
-            e.put("message", r.message());
-            errant.add(e);
+            errant.add(report(r.oldServer(), r.newServer(), r.epoch(), r.count(), r.exact(), r.ranges(), r.at(),
+                    r.message()));
         }
         view.put("errantTransactions", errant);
         List<Map<String, Object>> missing = new ArrayList<>();
         for (MissingCommitsReport r : admin.missingCommits()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("oldServer", r.oldServer());
-            m.put("newServer", r.newServer());
-            m.put("epoch", r.epoch());
-            m.put("count", r.count());
-            m.put("exact", r.exact());
-            m.put("ranges", r.ranges());
-            m.put("at", r.at() == null ? null : r.at().toString());
-            m.put("message", r.message());
-            missing.add(m);
+            missing.add(report(r.oldServer(), r.newServer(), r.epoch(), r.count(), r.exact(), r.ranges(), r.at(),
+                    r.message()));
         }
         view.put("missingCommits", missing);
         return view;
+    }
+
+    private static Map<String, Object> report(String oldServer, String newServer, long epoch, long count, boolean exact,
+                                              String ranges, java.time.Instant at, String message) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("oldServer", oldServer);
+        e.put("newServer", newServer);
+        e.put("epoch", epoch);
+        e.put("count", count);
+        e.put("exact", exact);
+        e.put("ranges", ranges);
+        e.put("at", at == null ? null : at.toString());
+        e.put("message", message);
+        return e;
     }
 }
