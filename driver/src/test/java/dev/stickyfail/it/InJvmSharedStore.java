@@ -33,6 +33,8 @@ public final class InJvmSharedStore implements DecisionStore {
     static final Set<String> LOSES_ANSWERS = ConcurrentHashMap.newKeySet();
     /** Epoch acknowledged by each other (pretend) instance, by group: they count as live instances of that group. */
     static final Map<String, Map<String, Long>> OTHER_ACKS = new ConcurrentHashMap<>();
+    /** The other (pretend) instances' longest lease, by group, when longer than the real instances'. */
+    static final Map<String, Duration> OTHER_LEASE = new ConcurrentHashMap<>();
 
     private record Registers(InMemoryRegister decision, InMemoryRegister instances, List<String> servers) {
     }
@@ -77,6 +79,7 @@ public final class InJvmSharedStore implements DecisionStore {
         UNREACHABLE.remove(group);
         LOSES_ANSWERS.remove(group);
         OTHER_ACKS.remove(group);
+        OTHER_LEASE.remove(group);
     }
 
     /** The group's shared decision as it is stored, or null. */
@@ -154,7 +157,9 @@ public final class InJvmSharedStore implements DecisionStore {
                 waiting.add(id);
             }
         });
-        return new Acknowledgements(waiting.isEmpty(), real.longestLease(), waiting);
+        Duration others = OTHER_LEASE.getOrDefault(context.group(), Duration.ZERO);
+        Duration longest = others.compareTo(real.longestLease()) > 0 ? others : real.longestLease();
+        return new Acknowledgements(waiting.isEmpty(), longest, waiting);
     }
 
     @Override

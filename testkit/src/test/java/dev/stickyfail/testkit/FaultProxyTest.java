@@ -71,14 +71,14 @@ class FaultProxyTest {
             Throwable connectFailure = catchThrowable(() -> connect(0).close());
             Duration connectTook = Duration.ofNanos(System.nanoTime() - start);
             assertThat(connectFailure).isInstanceOf(SQLException.class);
-            assertThat(connectTook).isBetween(Duration.ofMillis(900), Duration.ofSeconds(5));
+            assertThat(connectTook).isBetween(Duration.ofMillis(900), Duration.ofSeconds(15));
 
             start = System.nanoTime();
             Throwable queryFailure = catchThrowable(() -> Sql.queryLong(existing, "SELECT 1"));
             Duration queryTook = Duration.ofNanos(System.nanoTime() - start);
             assertThat(queryFailure).isInstanceOf(SQLException.class);
             assertThat(Sql.hasSocketTimeoutCause(queryFailure)).as(Sql.chain(queryFailure)).isTrue();
-            assertThat(queryTook).isBetween(Duration.ofMillis(900), Duration.ofSeconds(5));
+            assertThat(queryTook).isBetween(Duration.ofMillis(900), Duration.ofSeconds(15));
         }
         proxy.passThrough();
         try (Connection c = connect(0)) {
@@ -141,12 +141,20 @@ class FaultProxyTest {
             assertThat(Sql.queryLong(c, "SELECT 1")).isEqualTo(1);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             // 200 ms on the way in, at least 200 ms on the way out (more if the reply came in several chunks).
-            assertThat(took).isBetween(Duration.ofMillis(380), Duration.ofSeconds(3));
+            assertThat(took).isBetween(Duration.ofMillis(380), Duration.ofSeconds(10));
 
+            // Passing traffic again removes the delay: the best of a few round trips is under one delay (one
+            // round trip with the delay takes at least 400 ms; the best of five survives a loaded machine's hiccups).
             proxy.passThrough();
-            start = System.nanoTime();
-            Sql.queryLong(c, "SELECT 1");
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(200));
+            assertThat(proxy.currentDelay()).isEqualTo(Duration.ZERO);
+            Duration best = Duration.ofDays(1);
+            for (int i = 0; i < 5; i++) {
+                start = System.nanoTime();
+                Sql.queryLong(c, "SELECT 1");
+                Duration one = Duration.ofNanos(System.nanoTime() - start);
+                best = one.compareTo(best) < 0 ? one : best;
+            }
+            assertThat(best).isLessThan(Duration.ofMillis(200));
         }
     }
 
@@ -157,6 +165,7 @@ class FaultProxyTest {
         Throwable failure = catchThrowable(() -> connect(1).close());
         assertThat(failure).isInstanceOf(SQLException.class);
         assertThat(((SQLException) failure).getSQLState()).isEqualTo("08S01");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+        // a reset, not a wait for a connect timeout (Connector/J's default: none)
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     }
 }

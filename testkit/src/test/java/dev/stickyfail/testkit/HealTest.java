@@ -47,7 +47,8 @@ class HealTest {
                     .isInstanceOf(AssertionError.class)
                     .hasMessageContaining("0->1")
                     .hasMessageContaining("Duplicate entry");
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("fails fast, not at heal's 60 s")
+                    .isLessThan(Duration.ofSeconds(40));
         }
     }
 }

@@ -36,6 +36,9 @@ final class HaproxyContender implements Contender {
     private final String name;
     private final boolean localPeer;
     private final HaproxyConfig.Checks checks;
+    /** How long a reload waits for the new process to learn the stick table from the old one (local peer). */
+    private static final Duration LEARN_WITHIN = Duration.ofSeconds(10);
+
     /** When set, HAProxy is reloaded this long after the primary is healed, and the pool renews its connections. */
     private final Duration reloadAfterHeal;
     /** Looked up on first use: the benchmark's logging is configured after the options are parsed. */
@@ -155,9 +158,9 @@ final class HaproxyContender implements Contender {
     }
 
     /**
-     * Waits for the primary to be healed, then for {@link #reloadAfterHeal}, reloads HAProxy and has HikariCP renew
-     * its connections, as it does over {@code maxLifetime} or when connections break: the new connections go wherever
-     * the new HAProxy process sends them. Polls the timeline: it has no listeners of its own.
+     * Waits for the primary to be healed, then for {@link #reloadAfterHeal}, reloads HAProxy, waits until the new
+     * process has learnt the stick table (with a local peer), and has HikariCP renew its connections, as it does over
+     * {@code maxLifetime} or when connections break: the new connections go wherever the new process sends them. Polls the timeline: it has no listeners of its own.
      */
     private Thread reloader(Timeline timeline, HaproxyProcess haproxy, HikariDataSource pool) {
         Thread t = new Thread(() -> {
@@ -166,10 +169,11 @@ final class HaproxyContender implements Contender {
                     Thread.sleep(50); // polling the timeline, not waiting for a condition someone signals
                 }
                 Thread.sleep(reloadAfterHeal.toMillis()); // the schedule of the experiment
-                long pid = haproxy.reload();
+                HaproxyProcess.Reload reload = haproxy.reload(LEARN_WITHIN);
+                // only then: connections made before the new process has the table would go to the first server
                 pool.getHikariPoolMXBean().softEvictConnections();
-                timeline.add(TimelineEvent.Kind.NOTE, "haproxy reloaded (haproxy -sf): new process " + pid
-                        + "; HikariCP renews its connections");
+                timeline.add(TimelineEvent.Kind.NOTE, "haproxy reloaded (haproxy -sf): new process " + reload.pid()
+                        + "; " + reload.detail() + "; HikariCP renews its connections");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (IOException | RuntimeException e) {

@@ -89,7 +89,10 @@ public final class SwitchCore {
     private long retryAt;
     private long startAt;
     private long backoff = MIN_BACKOFF_NANOS;
-    /** Whether the decision in force was made by another instance, and when it was applied here (the hold-down). */
+    /**
+     * Whether the decision in force was made by another instance for a server this one saw down when it applied it,
+     * and when (the hold-down).
+     */
     private boolean followingRemote;
     private long remoteAppliedAt;
     private boolean holdDownLogged;
@@ -841,7 +844,10 @@ public final class SwitchCore {
                 advance();
                 return;
             }
-            followingRemote = reason == SwitchReason.REMOTE;
+            // the hold-down is for disagreement: another instance decided for a server this one already sees down.
+            // A server up here when applied that fails later is a failure like any other (one host lost: the
+            // decider and the primary die together), and is left at once.
+            followingRemote = reason == SwitchReason.REMOTE && !views[target].state().isUp();
             remoteAppliedAt = now;
             holdDownLogged = false;
             decision = next;

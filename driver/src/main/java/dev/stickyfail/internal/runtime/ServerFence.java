@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -81,22 +82,12 @@ final class ServerFence {
         int remaining = 0;
         List<String> notes = new ArrayList<>();
         for (Account account : accounts.values()) {
-            try (Connection c = account.session(address, login)) {
-                answered = true;
-                List<Long> ids = sessions(c, account.user(), null);
-                for (long id : ids) {
-                    if (kill(c, id)) {
-                        killed++;
-                    }
-                }
-                int left = awaitGone(c, account.user(), ids, deadline);
-                remaining += left;
-                if (left > 0) {
-                    notes.add(left + " of " + account.user() + "'s sessions still there after "
-                            + waitTimeout.toMillis() + " ms");
-                }
-            } catch (SQLException | RuntimeException e) {
-                notes.add("as " + account.user() + ": " + describe(e));
+            AccountFence f = fence(account, address, login, deadline);
+            answered |= f.answered();
+            killed += f.killed();
+            remaining += f.remaining();
+            if (f.note() != null) {
+                notes.add(f.note());
             }
         }
         boolean madeReadOnly = false;
@@ -123,6 +114,62 @@ final class ServerFence {
             LOG.warn("stickyfail[{}] fence at {}: {}", group, address, detail);
         }
         return new ServerFenceOutcome(answered, killed, remaining, madeReadOnly, detail);
+    }
+
+    private record AccountFence(boolean answered, int killed, int remaining, String note) {
+    }
+
+    /**
+     * Kills one account's sessions on a server: those older than the fencing session, oldest first (a statement that
+     * waits on a lock was there before any fence), then waits until they are gone. Other instances fence the same
+     * server at the same moment under the same account and kill older fencing sessions, this one included: then it
+     * opens another and checks again, and reports the sessions gone only once a session of its own has seen them gone.
+     */
+    private AccountFence fence(Account account, ServerAddress address, long login, long deadline) {
+        String user = account.user();
+        Set<Long> victims = null;
+        int killed = 0;
+        boolean answered = false;
+        String lastError;
+        while (true) {
+            try (Connection c = account.session(address, login)) {
+                answered = true;
+                long own = connectionId(c);
+                List<Long> listed = sessions(c, user, null);
+                if (victims == null) {
+                    victims = new java.util.TreeSet<>();
+                    for (long id : listed) {
+                        if (id < own) { // newer ones: other fences, or instances not switched yet (their own fence)
+                            victims.add(id);
+                        }
+                    }
+                }
+                for (long id : victims) { // ascending: the oldest first
+                    if (listed.contains(id) && kill(c, id)) {
+                        killed++;
+                    }
+                }
+                int left = awaitGone(c, user, new ArrayList<>(victims), deadline);
+                return new AccountFence(true, killed, left, left == 0 ? null : left + " of " + user
+                        + "'s sessions still there after " + waitTimeout.toMillis() + " ms");
+            } catch (SQLException | RuntimeException e) {
+                lastError = "as " + user + ": " + describe(e);
+            }
+            if (!answered || System.nanoTime() - deadline >= 0) {
+                // it never answered, or it stopped answering before this fence could see its sessions gone
+                int unknown = answered ? (victims == null ? 1 : Math.max(1, victims.size())) : 0;
+                return new AccountFence(answered, killed, unknown, lastError
+                        + (answered ? " (the fence could not see the sessions gone)" : ""));
+            }
+            LOG.debug("stickyfail[{}] fence at {}: {}; checking again with a new session", group, address, lastError);
+        }
+    }
+
+    private static long connectionId(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT CONNECTION_ID()")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     /**

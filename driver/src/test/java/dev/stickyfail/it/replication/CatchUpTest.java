@@ -95,8 +95,8 @@ class CatchUpTest {
         }
         assertThat(result.outcome()).as(result.toString()).isEqualTo(Outcome.TIMED_OUT);
         // MariaDB waits 1.5 s of the 2 and answers; MySQL waits 1 s (whole seconds) and is asked again until the
-        // 2 s are nearly over. Never more than the 2 s plus scheduling noise.
-        assertThat(result.took()).isBetween(Duration.ofMillis(1200), Duration.ofMillis(4000));
+        // 2 s are nearly over. The upper bound is the 2 s plus a loaded machine's noise.
+        assertThat(result.took()).isBetween(Duration.ofMillis(1200), Duration.ofSeconds(15));
         assertThat(result.waitedFor().orElseThrow().count()).isEqualTo(300);
         assertThat(result.detail()).contains("300 transaction(s) received from " + group.server(0).hostAndPort());
         assertThat(count(group, 1, TABLE, "timeout")).isZero();
@@ -169,7 +169,8 @@ class CatchUpTest {
             CatchUpResult result = running.get(10, TimeUnit.SECONDS);
             assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
             assertThat(result.detail()).isEqualTo("aborted");
-            assertThat(Duration.ofNanos(System.nanoTime() - abortedAt)).isLessThan(Duration.ofSeconds(5));
+            assertThat(Duration.ofNanos(System.nanoTime() - abortedAt)).as("well before the 60 s wait")
+                    .isLessThan(Duration.ofSeconds(20));
             assertThat(c.isClosed()).isTrue();
         }
     }
@@ -181,7 +182,7 @@ class CatchUpTest {
             CatchUpResult result = new CatchUp(c, sourceOf(group.server(0)), Duration.ofSeconds(2)).run();
             assertThat(result.outcome()).as(result.toString()).isEqualTo(Outcome.FAILED);
             assertThat(result.detail()).startsWith("no usable answer from the server after");
-            assertThat(result.took()).isBetween(Duration.ofMillis(1500), Duration.ofMillis(4000));
+            assertThat(result.took()).as("its 2 s timeout, not the freeze").isBetween(Duration.ofMillis(1500), Duration.ofSeconds(15));
             assertThat(result.view()).isEmpty();
         }
     }

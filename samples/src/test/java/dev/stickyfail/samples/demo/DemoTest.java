@@ -2,14 +2,17 @@ package dev.stickyfail.samples.demo;
 
 import dev.stickyfail.testkit.workload.ScenarioResult;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The demo, shortened, against real servers: it must tell the story and meet its guarantees. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // two servers and an 8 s run
 class DemoTest {
 
     @Test

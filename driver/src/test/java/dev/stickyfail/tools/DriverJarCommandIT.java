@@ -1,7 +1,8 @@
-package dev.stickyfail.samples.tools;
+package dev.stickyfail.tools;
 
 import dev.stickyfail.StickyFailDriver;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -14,10 +15,12 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code java -jar stickyfail-driver-<version>.jar haproxy-import ...} as a user runs it: the built driver jar (this
- * module depends on it), its Main-Class, exit codes, and the URL alone on the first line.
+ * {@code java -jar stickyfail-driver-<version>.jar haproxy-import ...} as a user runs it: the packaged driver jar, its
+ * Main-Class, exit codes, and the URL alone on the first line. An integration test: failsafe runs it in {@code verify},
+ * after {@code package}, with the jar itself on the class path ({@code ./mvnw test} does not run it).
  */
-class DriverJarCommandTest {
+@Timeout(value = 2, unit = TimeUnit.MINUTES) // a JVM per test
+class DriverJarCommandIT {
 
     private static final String PXC_BACKEND = String.join("\n",
             "backend galera-nodes",
@@ -73,8 +76,8 @@ class DriverJarCommandTest {
 
     private Result javaJar(String... args) throws IOException, InterruptedException {
         Path jar = Path.of(StickyFailDriver.class.getProtectionDomain().getCodeSource().getLocation().getPath());
-        assertThat(jar.getFileName().toString()).as("the driver on the class path is its built jar (run with "
-                + "./mvnw verify, which packages it)").matches("stickyfail-driver-.*\\.jar");
+        assertThat(jar.getFileName().toString()).as("the driver on the class path is its packaged jar (failsafe, "
+                + "./mvnw verify)").matches("stickyfail-driver-.*\\.jar");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new java.util.ArrayList<>(List.of(java.toString(), "-jar", jar.toString()));
         command.addAll(List.of(args));

@@ -1,4 +1,4 @@
-package dev.stickyfail.samples.multi;
+package dev.stickyfail.scenarios;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -6,7 +6,6 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -123,15 +122,19 @@ final class InstanceProcess implements AutoCloseable {
         }
     }
 
-    /** Stops the writers and returns what each write's caller was told: seq to OK or its SQLState. */
-    Map<Long, String> stop() throws IOException {
+    /** Stops the writers and returns what each write's caller was told, when, and the group's events. */
+    InstanceRecord stop() throws IOException {
         command("stop", "DONE", 60);
-        Map<Long, String> outcomes = new HashMap<>();
-        for (String line : Files.readAllLines(results)) {
-            int comma = line.indexOf(',');
-            outcomes.put(Long.parseLong(line.substring(0, comma)), line.substring(comma + 1));
-        }
-        return outcomes;
+        return InstanceRecord.read(name, results, Path.of(results + ".events"));
+    }
+
+    /** SIGKILL: the instance's host is lost; nothing of what it recorded survives. */
+    void kill() {
+        signal("KILL");
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     Path log() {
