@@ -10,6 +10,7 @@ import dev.stickyfail.event.StickyFailListener;
 import dev.stickyfail.testkit.MariaDbGroupTest;
 import dev.stickyfail.testkit.ServerGroup;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -60,10 +61,24 @@ class AcknowledgedCatchUpTest {
         return ds;
     }
 
+    /**
+     * The class's tables, created before its first test kills a server: MySQL 8.0.15 once refused a CREATE TABLE run
+     * right after this class's kills and restarts ("Duplicate entry '7' for key 'PRIMARY'", 1 run of 4 of the class
+     * alone), so no test runs DDL after a kill of its own; IF NOT EXISTS runs none once they exist.
+     */
+    @BeforeEach
+    void tables() throws Exception {
+        try (Connection c = group.adminConnection(0); Statement st = c.createStatement()) {
+            for (String name : List.of("ack_seen", "ack_errant", "ack_replace", "ack_missing")) {
+                st.execute("CREATE TABLE IF NOT EXISTS " + name + " (id INT PRIMARY KEY, v INT NOT NULL)");
+            }
+        }
+    }
+
+    /** Empties one of the {@link #tables()} (DML, replicated) and waits until every server has it empty. */
     private void table(String name) throws Exception {
         try (Connection c = group.adminConnection(0); Statement st = c.createStatement()) {
-            st.execute("DROP TABLE IF EXISTS " + name);
-            st.execute("CREATE TABLE " + name + " (id INT PRIMARY KEY, v INT NOT NULL)");
+            st.execute("DELETE FROM " + name);
         }
         group.awaitReplicationCaughtUp(Duration.ofSeconds(30));
     }
