@@ -41,6 +41,19 @@ public interface GroupAdmin {
      */
     List<ErrantReport> errantTransactions();
 
+    /**
+     * Switches that made a server active without commits the application had been told succeeded (latest first, at
+     * most 20): the catch-up ({@code stickyfail.switchCatchUp}) waited for them there, and they did not arrive in time.
+     */
+    List<MissingCommitsReport> missingCommits();
+
+    /**
+     * Whether each feature the configuration turns on can work with the account it uses (the replica probe, the full
+     * catch-up, the catch-up of acknowledged commits, the errant-transaction report, the read-only fence), checked
+     * once when the group's first server came up; empty until then.
+     */
+    List<AccountCheck> accountChecks();
+
     /** Every server in priority order. */
     List<ServerInfo> servers();
 

@@ -37,6 +37,21 @@ public interface StickyFailGroupMXBean {
     /** What servers switched away from did alone (one line each, latest first): see GroupAdmin.errantTransactions(). */
     String[] getErrantTransactions();
 
+    /**
+     * Switches that made a server active without commits the application had been told succeeded (one line each,
+     * latest first): see GroupAdmin.missingCommits().
+     */
+    String[] getMissingCommits();
+
+    /**
+     * Each feature turned on and whether its account may do what it needs, with the GRANT that enables it when not
+     * (one line each): see GroupAdmin.accountChecks().
+     */
+    String[] getAccountChecks();
+
+    /** The features turned on that cannot work with their account, with the GRANT that enables each; empty when none. */
+    String[] getUnavailableFeatures();
+
     /** Why the group refuses to choose a server (an untrusted state file), or an empty string. */
     String getRefusedReason();
 

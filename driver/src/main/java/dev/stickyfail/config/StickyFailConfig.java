@@ -104,8 +104,9 @@ public final class StickyFailConfig {
         this.fenceReadOnly = v.bool(StickyFailProperty.FENCE_READ_ONLY);
         this.fenceUser = v.text(StickyFailProperty.FENCE_USER);
         this.fencePassword = v.raw(StickyFailProperty.FENCE_PASSWORD);
-        if (replaceIdleConnections) {
-            // the server tells which sessions hold state a replacement would lose; the user may still turn it off
+        if (replaceIdleConnections || switchCatchUp) {
+            // the server tells which sessions hold state a replacement would lose, and the GTID of each commit the
+            // catch-up waits for; the user may still turn it off
             connector.putIfAbsent("trackSessionState", "true");
         }
         for (String key : storeProps.keySet()) {

@@ -29,7 +29,8 @@ public enum StickyFailProperty {
     MAX_REPLICATION_LAG("maxReplicationLag", "10s", "(agent-check / external-check script)",
             "Largest replication lag the replica probe accepts."),
     CHECK_USER("checkUser", null, "option mysql-check user",
-            "User for the mysql, sql, galera and replica probes; default: the connection's user."),
+            "User for the mysql, sql, galera and replica probes, the catch-up and the errant-transaction report; default: "
+                    + "the connection's user."),
     CHECK_PASSWORD("checkPassword", null, "(none: mysql-check sends no password)",
             "Password of stickyfail.checkUser; default: the connection's password when checkUser is not set, none when it is."),
     FAILBACK("failback", "never", "on-marked-up shutdown-backup-sessions",
@@ -58,9 +59,11 @@ public enum StickyFailProperty {
     JMX("jmx", "true", "stats socket (runtime API)",
             "Register the group's MXBean dev.stickyfail:type=Group,name=\"<group>\" (the name quoted, as JMX quotes it)."),
     SWITCH_CATCH_UP("switchCatchUp", "true", "(none: a proxy cannot see replication)",
-            "Before a switch hands out connections to the new server, wait until it has applied every transaction it had "
-                    + "received from the old one (GTIDs: MariaDB MASTER_GTID_WAIT, MySQL WAIT_FOR_EXECUTED_GTID_SET). Skipped by "
-                    + "itself where the new server does not replicate from the old one or has no GTIDs."),
+            "Before a switch hands out connections to the new server, wait until it has every commit this application was "
+                    + "told succeeded (their GTIDs come with the commits' replies: sets trackSessionState=true unless given) "
+                    + "and has applied every transaction it had received from the old one (GTIDs: MariaDB MASTER_GTID_WAIT, "
+                    + "MySQL WAIT_FOR_EXECUTED_GTID_SET); acknowledged commits still missing then are reported. Skipped by "
+                    + "itself where the new server has no GTIDs, or does not replicate from the old one and lacks none of them."),
     SWITCH_CATCH_UP_TIMEOUT("switchCatchUpTimeout", "5s", "(none)",
             "Longest a switch waits for that catch-up; then it switches anyway and says so (WARN, event)."),
     ON_ABANDONED_RETURN("onAbandonedReturn", "report", "(none)",

@@ -49,6 +49,13 @@ public interface StickyFailListener {
     default void onCatchUp(CatchUpEvent event) {
     }
 
+    /**
+     * A switch made a server active that lacked commits the application was told succeeded, and they did not arrive
+     * within the catch-up's timeout.
+     */
+    default void onMissingCommits(MissingCommitsEvent event) {
+    }
+
     /** A server switched away from is back, with transactions the new server had not received at the switch. */
     default void onErrantTransactions(ErrantTransactionsEvent event) {
     }

@@ -50,6 +50,13 @@ public final class MariaDbGtidSet implements GtidSet {
         this.sets = sets;
     }
 
+    /** The set of {@code seqs} per origin (empty ranges left out); the map is not kept. */
+    static MariaDbGtidSet of(Map<Origin, SeqRanges> seqs) {
+        TreeMap<Origin, SeqRanges> copy = new TreeMap<>(seqs);
+        copy.values().removeIf(SeqRanges::isEmpty);
+        return copy.isEmpty() ? EMPTY : new MariaDbGtidSet(copy);
+    }
+
     /** A domain and the server_id that wrote a GTID in it; ordered by domain, then server_id. */
     public record Origin(long domain, long serverId) implements Comparable<Origin> {
         @Override

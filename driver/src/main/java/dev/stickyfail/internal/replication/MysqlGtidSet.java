@@ -34,6 +34,16 @@ public final class MysqlGtidSet implements GtidSet {
         this.sets = sets;
     }
 
+    /**
+     * The set of {@code seqs} per source ({@code uuid} or {@code uuid:tag}, lower case; empty ranges left out); the map
+     * is not kept.
+     */
+    static MysqlGtidSet of(Map<String, SeqRanges> seqs) {
+        TreeMap<String, SeqRanges> copy = new TreeMap<>(seqs);
+        copy.values().removeIf(SeqRanges::isEmpty);
+        return copy.isEmpty() ? EMPTY : new MysqlGtidSet(copy);
+    }
+
     /** Parses {@code text}; null or blank is the empty set. */
     public static MysqlGtidSet parse(String text) {
         if (text == null) {

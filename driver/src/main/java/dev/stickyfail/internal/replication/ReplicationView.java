@@ -37,19 +37,31 @@ import java.util.TreeMap;
  */
 public record ReplicationView(ServerFlavour flavour, String serverIdentity, ReplicationSource source,
                               Optional<ReplicaChannel> channel, GtidSet applied, GtidSet own, boolean gtidEnabled,
-                              List<String> otherSources) {
+                              List<String> otherSources, Optional<String> statusUnreadable) {
 
     /**
-     * @param otherSources {@code host:port} of the replication connections that did not match {@code source}, so
-     *                     that "does not replicate from" can say what it replicates from instead
+     * @param otherSources     {@code host:port} of the replication connections that did not match {@code source}, so
+     *                         that "does not replicate from" can say what it replicates from instead
+     * @param statusUnreadable why the replication status could not be read (the account lacks the right, named), or
+     *                         empty when it was: without it, what the server received is not known, only what it has
      */
     public ReplicationView {
         otherSources = List.copyOf(otherSources);
     }
 
-    /** Received from the source; empty when this server does not replicate from it. */
+    /** Whether the replication status was read: {@link #received()} and {@link #channel()} mean something. */
+    public boolean statusReadable() {
+        return statusUnreadable.isEmpty();
+    }
+
+    /** Received from the source; empty when this server does not replicate from it or the status was not readable. */
     public GtidSet received() {
         return channel.map(ReplicaChannel::received).orElse(flavour.empty());
+    }
+
+    /** What this server has: applied as a replica or in its own binary log. Needs no privilege to read. */
+    public GtidSet has() {
+        return applied.union(own);
     }
 
     /** Everything this server had: received, applied or in its own binary log. */
@@ -62,13 +74,22 @@ public record ReplicationView(ServerFlavour flavour, String serverIdentity, Repl
         return received().minus(applied.union(own));
     }
 
+    /** This view with {@code more} applied too: what a catch-up saw applied by the time it ended. */
+    public ReplicationView withApplied(GtidSet more) {
+        return new ReplicationView(flavour, serverIdentity, source, channel, applied.union(more), own, gtidEnabled,
+                otherSources, statusUnreadable);
+    }
+
     /**
-     * Why a catch-up against this view means nothing, or empty when it does: no GTIDs, or no replication from the
-     * source.
+     * Why a catch-up of what this server received from the source means nothing, or empty when it does: no GTIDs,
+     * or no replication from the source. With the status unreadable, only the first is known.
      */
     public Optional<String> notApplicable() {
         if (!gtidEnabled) {
             return Optional.of(flavour == ServerFlavour.MYSQL ? "gtid_mode is not ON" : "GTIDs are off");
+        }
+        if (!statusReadable()) {
+            return Optional.empty();
         }
         if (channel.isEmpty()) {
             return Optional.of("it does not replicate from " + source + (otherSources.isEmpty()
@@ -82,7 +103,11 @@ public record ReplicationView(ServerFlavour flavour, String serverIdentity, Repl
         return Optional.empty();
     }
 
-    /** Reads the view of {@code source} on {@code server}; each statement is bounded by {@code timeout}. */
+    /**
+     * Reads the view of {@code source} on {@code server}; each statement is bounded by {@code timeout}. An account
+     * that may not read the replication status gets a view without it ({@link #statusUnreadable()} says which right
+     * is missing) rather than an error: what the server has needs no privilege.
+     */
     public static ReplicationView read(Connection server, ReplicationSource source, Duration timeout)
             throws SQLException {
         return Sessions.withNetworkTimeout(server, timeout, () -> readNow(server, source));
@@ -109,6 +134,28 @@ public record ReplicationView(ServerFlavour flavour, String serverIdentity, Repl
         });
     }
 
+    /**
+     * What {@code server} has now ({@link #has()}: MariaDB {@code @@gtid_slave_pos} and {@code @@gtid_binlog_state},
+     * MySQL {@code @@GLOBAL.gtid_executed}), one statement bounded by {@code timeout}; needs no privilege.
+     */
+    public static GtidSet readHas(Connection server, ServerFlavour flavour, Duration timeout) throws SQLException {
+        return Sessions.withNetworkTimeout(server, timeout, () -> {
+            try (Statement st = server.createStatement()) {
+                if (flavour == ServerFlavour.MARIADB) {
+                    try (ResultSet rs = st.executeQuery("SELECT @@gtid_slave_pos, @@gtid_binlog_state")) {
+                        rs.next();
+                        return gtid(flavour, rs.getString(1), "@@gtid_slave_pos")
+                                .union(gtid(flavour, rs.getString(2), "@@gtid_binlog_state"));
+                    }
+                }
+                try (ResultSet rs = st.executeQuery("SELECT @@GLOBAL.gtid_executed")) {
+                    rs.next();
+                    return gtid(flavour, rs.getString(1), "@@gtid_executed");
+                }
+            }
+        });
+    }
+
     static ReplicationView readNow(Connection server, ReplicationSource source) throws SQLException {
         try (Statement st = server.createStatement()) {
             ServerFlavour flavour;
@@ -126,17 +173,35 @@ public record ReplicationView(ServerFlavour flavour, String serverIdentity, Repl
             try {
                 status = flavour == ServerFlavour.MARIADB ? rows(st, "SHOW ALL SLAVES STATUS") : mysqlStatus(st);
             } catch (SQLException e) {
-                if (e.getErrorCode() == 1227) { // ER_SPECIFIC_ACCESS_DENIED_ERROR
-                    throw new SQLNonTransientException("stickyfail: cannot read the replication status ("
-                            + e.getMessage() + "); the account needs "
-                            + (flavour == ServerFlavour.MARIADB ? "SLAVE MONITOR (MariaDB 10.5 and later) or "
-                                    + "REPLICATION CLIENT (earlier)" : "REPLICATION CLIENT"),
-                            e.getSQLState(), e.getErrorCode(), e);
+                if (e.getErrorCode() == ACCESS_DENIED) {
+                    return withoutStatus(flavour, vars.get(0), source, "cannot read the replication status ("
+                            + e.getMessage() + "); the account needs " + statusRight(flavour));
                 }
                 throw e;
             }
             return of(flavour, vars.get(0), status, source);
         }
+    }
+
+    /** {@code ER_SPECIFIC_ACCESS_DENIED_ERROR}: the account lacks a global right the statement needs. */
+    static final int ACCESS_DENIED = 1227;
+
+    /** The right that lets an account read the replication status, in words. */
+    public static String statusRight(ServerFlavour flavour) {
+        return flavour == ServerFlavour.MARIADB
+                ? "SLAVE MONITOR (MariaDB 10.5 and later) or REPLICATION CLIENT (earlier)"
+                : "REPLICATION CLIENT";
+    }
+
+    /**
+     * What the server has ({@link #has()}) without what it received: for an account that may not read the replication
+     * status. {@code why} is kept in {@link #statusUnreadable()}.
+     */
+    public static ReplicationView withoutStatus(ServerFlavour flavour, Map<String, String> variables,
+                                                ReplicationSource source, String why) throws SQLException {
+        ReplicationView v = of(flavour, variables, List.of(), source);
+        return new ReplicationView(flavour, v.serverIdentity, source, Optional.empty(), v.applied, v.own, v.gtidEnabled,
+                List.of(), Optional.of(why));
     }
 
     private static List<Map<String, String>> mysqlStatus(Statement st) throws SQLException {
@@ -219,7 +284,7 @@ public record ReplicationView(ServerFlavour flavour, String serverIdentity, Repl
         }
         String identity = trim(vars.get("server_identity"));
         return new ReplicationView(flavour, identity == null ? "" : identity, source, Optional.ofNullable(channel),
-                applied, own, gtidEnabled, otherSources);
+                applied, own, gtidEnabled, otherSources, Optional.empty());
     }
 
     private static GtidSet gtid(ServerFlavour flavour, String value, String column) throws SQLException {
@@ -259,7 +324,8 @@ public record ReplicationView(ServerFlavour flavour, String serverIdentity, Repl
     @Override
     public String toString() {
         return flavour.name().toLowerCase(java.util.Locale.ROOT) + " server " + serverIdentity + ": "
-                + channel.map(Object::toString).orElse("no replication from " + source)
+                + (statusReadable() ? channel.map(Object::toString).orElse("no replication from " + source)
+                        : "replication status not readable")
                 + ", applied " + applied + ", own " + own;
     }
 }

@@ -32,6 +32,31 @@ final class SeqRanges {
         return to < 1 ? EMPTY : new SeqRanges(new long[] {1, to});
     }
 
+    /**
+     * The numbers {@code values[0..n)}, which must be sorted ascending and at least 1 (duplicates allowed): consecutive
+     * ones become one interval.
+     */
+    static SeqRanges ofSorted(long[] values, int n) {
+        if (n == 0) {
+            return EMPTY;
+        }
+        long[] out = new long[2 * n];
+        int size = 0;
+        for (int i = 0; i < n; i++) {
+            long v = values[i];
+            if (v < 1) {
+                throw new IllegalArgumentException("sequence numbers start at 1, got " + v);
+            }
+            if (size > 0 && v <= out[size - 1] + 1) {
+                out[size - 1] = Math.max(out[size - 1], v);
+            } else {
+                out[size++] = v;
+                out[size++] = v;
+            }
+        }
+        return new SeqRanges(Arrays.copyOf(out, size));
+    }
+
     boolean isEmpty() {
         return bounds.length == 0;
     }

@@ -7,6 +7,7 @@ import dev.stickyfail.config.ServerAddress;
 import dev.stickyfail.config.StickyFailConfig;
 import dev.stickyfail.internal.decider.Route;
 import dev.stickyfail.internal.health.ServerMonitor;
+import dev.stickyfail.internal.replication.AcknowledgedCommits;
 import dev.stickyfail.probe.FailureKind;
 import dev.stickyfail.store.Decision;
 
@@ -52,12 +53,14 @@ final class ConnectionGate {
                 continue;
             }
             Connection physical;
-            boolean tracksSession = false;
+            int tracking = 0;
+            AcknowledgedCommits.Server commits = group.acknowledgedCommits(r.index());
             FencingSocketFactory.CONNECTING.set(group.lease());
             try {
                 physical = factory.open(servers[r.index()], config.connectTimeout().toMillis());
-                if (config.replaceIdleConnections()) {
-                    tracksSession = SessionTracking.enable(physical, config.connectTimeout().toMillis());
+                if (config.replaceIdleConnections() || commits != null) {
+                    tracking = SessionTracking.enable(physical, config.connectTimeout().toMillis(),
+                            config.replaceIdleConnections(), commits != null);
                 }
             } catch (SQLException e) {
                 FailureKind kind = FailureKind.of(e);
@@ -86,8 +89,9 @@ final class ConnectionGate {
             }
             group.rememberAccount(factory);
             TrackedConnection t = group.registry().register(group, r.index(), physical, autoCommit);
-            if (tracksSession) {
-                t.enableReplacement(factory);
+            if (tracking != 0) {
+                t.listen((tracking & SessionTracking.STATE) != 0 && config.replaceIdleConnections() ? factory : null,
+                        (tracking & SessionTracking.GTIDS) != 0 ? commits : null);
             }
             Route now = group.router().current();
             if (now.usable() && now.index() == r.index() && now.epoch() == r.epoch() && !t.isEvicted() && !group.isStopped()

@@ -8,6 +8,7 @@ import dev.stickyfail.event.DecisionPersistenceEvent;
 import dev.stickyfail.event.ErrantTransactionsEvent;
 import dev.stickyfail.event.EvictionEvent;
 import dev.stickyfail.event.LeaseEvent;
+import dev.stickyfail.event.MissingCommitsEvent;
 import dev.stickyfail.event.ProbeEvent;
 import dev.stickyfail.event.ServerFenceEvent;
 import dev.stickyfail.event.ServerStateEvent;
@@ -100,6 +101,10 @@ final class EventDispatcher implements AutoCloseable {
 
     void catchUp(CatchUpEvent e) {
         later(l -> l.onCatchUp(e));
+    }
+
+    void missingCommits(MissingCommitsEvent e) {
+        later(l -> l.onMissingCommits(e));
     }
 
     void errant(ErrantTransactionsEvent e) {

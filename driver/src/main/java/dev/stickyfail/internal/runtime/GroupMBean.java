@@ -1,5 +1,6 @@
 package dev.stickyfail.internal.runtime;
 
+import dev.stickyfail.admin.AccountCheck;
 import dev.stickyfail.admin.ServerInfo;
 import dev.stickyfail.admin.StickyFailGroupMXBean;
 import org.slf4j.Logger;
@@ -101,6 +102,23 @@ final class GroupMBean implements StickyFailGroupMXBean {
     @Override
     public String[] getErrantTransactions() {
         return runtime.errantTransactions().stream().map(r -> r.at() + " epoch " + r.epoch() + ": " + r.message())
+                .toArray(String[]::new);
+    }
+
+    @Override
+    public String[] getMissingCommits() {
+        return runtime.missingCommits().stream().map(r -> r.at() + " epoch " + r.epoch() + ": " + r.message())
+                .toArray(String[]::new);
+    }
+
+    @Override
+    public String[] getAccountChecks() {
+        return runtime.accountChecks().stream().map(AccountCheck::describe).toArray(String[]::new);
+    }
+
+    @Override
+    public String[] getUnavailableFeatures() {
+        return runtime.accountChecks().stream().filter(c -> !c.available()).map(AccountCheck::describe)
                 .toArray(String[]::new);
     }
 

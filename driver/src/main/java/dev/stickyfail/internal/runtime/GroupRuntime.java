@@ -216,6 +216,7 @@ public final class GroupRuntime implements GroupAdmin {
             for (ServerMonitor m : monitors) {
                 m.start();
             }
+            background.execute(replication::checkRights); // the accounts' rights, once, off the caller's thread
             if (mbean != null) {
                 mbean.register();
             }
@@ -344,6 +345,16 @@ public final class GroupRuntime implements GroupAdmin {
     /** A session to a server with the probe's credentials, every read bounded by {@code timeout}. */
     Connection openProbeSession(int server, Duration timeout) throws SQLException {
         return probeConnector.openForProbe(servers[server], config.probeUser(), config.probePassword(), timeout.toMillis());
+    }
+
+    /** A session to a server as {@code user}, with the probe's connector: for the check of the accounts' rights. */
+    Connection openAccountSession(int server, String user, String password, Duration timeout) throws SQLException {
+        return probeConnector.openForProbe(servers[server], user, password, timeout.toMillis());
+    }
+
+    /** Where a connection to {@code server} records the commits it acknowledged; null when they are not tracked. */
+    dev.stickyfail.internal.replication.AcknowledgedCommits.Server acknowledgedCommits(int server) {
+        return replication.acknowledged(server);
     }
 
     /**
@@ -555,6 +566,16 @@ public final class GroupRuntime implements GroupAdmin {
     public List<dev.stickyfail.admin.ErrantReport> errantTransactions() {
         Decider d = decider;
         return d == null ? List.of() : d.errantReports();
+    }
+
+    @Override
+    public List<dev.stickyfail.admin.MissingCommitsReport> missingCommits() {
+        return replication.missingCommits();
+    }
+
+    @Override
+    public List<dev.stickyfail.admin.AccountCheck> accountChecks() {
+        return replication.accountChecks();
     }
 
     @Override

@@ -1,15 +1,21 @@
 package dev.stickyfail.internal.runtime;
 
+import dev.stickyfail.admin.AccountCheck;
 import dev.stickyfail.admin.ErrantReport;
+import dev.stickyfail.admin.MissingCommitsReport;
 import dev.stickyfail.config.ServerAddress;
 import dev.stickyfail.event.CatchUpEvent;
 import dev.stickyfail.event.ErrantTransactionsEvent;
+import dev.stickyfail.event.MissingCommitsEvent;
+import dev.stickyfail.internal.replication.AcknowledgedCommits;
 import dev.stickyfail.internal.replication.CatchUp;
 import dev.stickyfail.internal.replication.CatchUpResult;
 import dev.stickyfail.internal.replication.ErrantTransactions;
 import dev.stickyfail.internal.replication.GtidRange;
+import dev.stickyfail.internal.replication.GtidSet;
 import dev.stickyfail.internal.replication.ReplicationSource;
 import dev.stickyfail.internal.replication.ReplicationView;
+import dev.stickyfail.internal.replication.ServerFlavour;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,12 +27,16 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What only an in-process driver can do at a switch, because it speaks MySQL to both servers: make the new server
- * apply the backlog it had received from the old one before it takes writes, and, when the old server is reachable
- * again, report the transactions it has that the new one never received. The catch-up runs on the decider thread, the
- * report on a background thread (it must not hold up a switch); every call is bounded.
+ * What only an in-process driver can do at a switch, because it speaks MySQL to both servers and sees every commit's
+ * reply: make the new server have every commit the application was told succeeded, and apply the backlog it had
+ * received from the old one, before it takes writes; say exactly which acknowledged commits it still lacks when it
+ * cannot; and, when the old server is reachable again, report the transactions it has that the new one never
+ * received. The catch-up runs on the decider thread, the report and the check of the accounts' rights on a background
+ * thread (they must not hold up a switch); every call is bounded.
  */
 final class ReplicationGuard {
 
@@ -40,17 +50,31 @@ final class ReplicationGuard {
     private final GroupRuntime group;
     private final EventDispatcher events;
     /** Written by the decider at a switch, read by the background thread that reports a returning server. */
-    private final Map<Integer, Pending> pending = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
     private final Deque<ErrantReport> reports = new ArrayDeque<>();
+    private final Deque<MissingCommitsReport> missing = new ArrayDeque<>();
+    private final AcknowledgedCommits acknowledged;
+    private final RightsCheck rights;
 
     ReplicationGuard(GroupRuntime group, EventDispatcher events) {
         this.group = group;
         this.events = events;
+        this.acknowledged = new AcknowledgedCommits(group.serverArray().length);
+        this.rights = new RightsCheck(group);
     }
 
     /**
-     * Waits until {@code to} has applied what it received from {@code from}, within
-     * {@code stickyfail.switchCatchUpTimeout}; switches anyway when it cannot, and says so.
+     * Where the commits acknowledged on {@code server} are recorded (by the session listener of every connection to
+     * it), or null when the catch-up is off and they are not tracked.
+     */
+    AcknowledgedCommits.Server acknowledged(int server) {
+        return group.config().switchCatchUp() ? acknowledged.server(server) : null;
+    }
+
+    /**
+     * Waits until {@code to} has every commit acknowledged on the other servers and has applied what it received from
+     * {@code from}, within {@code stickyfail.switchCatchUpTimeout}; switches anyway when it cannot, and says so,
+     * naming the acknowledged commits it lacks.
      */
     void catchUp(int from, int to, long epoch) {
         if (!group.config().switchCatchUp() && !group.config().reportAbandonedReturn()) {
@@ -63,39 +87,74 @@ final class ReplicationGuard {
         try (Connection session = group.openProbeSession(to, timeout)) {
             ReplicationSource source = new ReplicationSource(old.host(), old.port());
             if (group.config().switchCatchUp()) {
-                result = new CatchUp(session, source, timeout).run();
+                result = new CatchUp(session, source, flavour -> acknowledged.snapshot(flavour, to), timeout).run();
             } else {
                 result = new CatchUpResult(CatchUpResult.Outcome.NOT_APPLICABLE, Duration.ZERO, "stickyfail.switchCatchUp=false",
-                        java.util.Optional.of(ReplicationView.read(session, source, timeout)), java.util.Optional.empty());
+                        Optional.of(ReplicationView.read(session, source, timeout)), Optional.empty());
             }
         } catch (SQLException | RuntimeException e) {
             result = new CatchUpResult(CatchUpResult.Outcome.FAILED, Duration.ZERO, "cannot open a session to " + next
-                    + ": " + e.getMessage(), java.util.Optional.empty(), java.util.Optional.empty());
+                    + ": " + e.getMessage(), Optional.empty(), Optional.empty());
         }
         String waited = result.waitedFor().map(g -> GtidRange.summary(g.ranges())).orElse("");
         switch (result.outcome()) {
             case CAUGHT_UP:
-                if (!waited.isEmpty()) {
-                    LOG.info("stickyfail[{}] {} applied what it had received from {} before taking writes ({} in {} ms)",
-                            group.name(), next, old, waited, result.took().toMillis());
+                if (!waited.isEmpty() || !result.detail().isEmpty()) {
+                    LOG.info("stickyfail[{}] {} caught up before taking writes ({} ms): {}", group.name(), next,
+                            result.took().toMillis(), result.detail());
                 }
                 break;
             case NOT_APPLICABLE:
                 LOG.debug("stickyfail[{}] no catch-up for {}: {}", group.name(), next, result.detail());
                 break;
             default:
-                LOG.warn("stickyfail[{}] switching to {} without it having applied everything it received from {}: {} "
+                LOG.warn("stickyfail[{}] switching to {} without it having caught up with {}: {} "
                         + "(stickyfail.switchCatchUpTimeout={} ms); a conflict with the old server's last writes is "
                         + "possible", group.name(), next, old, result.detail(), group.config().switchCatchUpTimeout().toMillis());
         }
         events.catchUp(new CatchUpEvent(group.name(), old, next, epoch, result.outcome().name(), result.took(), waited,
                 result.detail()));
+        if (result.missesAcknowledged()) {
+            reportMissing(old, next, epoch, result);
+        }
         result.view().filter(v -> v.notApplicable().isEmpty())
                 .ifPresent(v -> pending.put(from, new Pending(to, epoch, v)));
     }
 
-    /** A server came up: if the group switched away from it, report what it did alone. */
+    private void reportMissing(ServerAddress old, ServerAddress next, long epoch, CatchUpResult result) {
+        GtidSet lacking = result.missingAcknowledged().orElseThrow();
+        String count = (result.missingExact() ? "" : "at least ") + lacking.count();
+        String ranges = GtidRange.summary(lacking.ranges());
+        String message = next + " took over from " + old + " (epoch " + epoch + ") without " + count
+                + " commit(s) this application was told succeeded: " + ranges + "; they were not there within "
+                + "stickyfail.switchCatchUpTimeout=" + group.config().switchCatchUpTimeout().toMillis() + " ms ("
+                + result.outcome().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ")";
+        MissingCommitsReport report = new MissingCommitsReport(old.toString(), next.toString(), epoch, lacking.count(),
+                result.missingExact(), ranges, Instant.now(), message);
+        LOG.warn("stickyfail[{}] {}; until they arrive the application does not see them there, and its writes may "
+                + "conflict with them", group.name(), message);
+        synchronized (missing) {
+            missing.addFirst(report);
+            while (missing.size() > REPORTS_KEPT) {
+                missing.removeLast();
+            }
+        }
+        events.missingCommits(new MissingCommitsEvent(group.name(), report));
+    }
+
+    /** At start: checks the accounts' rights on the first server that lets them log in (background thread). */
+    void checkRights() {
+        for (int i = 0; i < group.serverArray().length && !rights.checked(); i++) {
+            rights.checkOnce(i);
+        }
+    }
+
+    /**
+     * A server came up: check the accounts' rights on it if no server let them log in yet; if the group switched away
+     * from it, report what it did alone.
+     */
     void serverUp(int server) {
+        rights.checkOnce(server);
         Pending p = pending.remove(server);
         if (p == null || !group.config().reportAbandonedReturn()) {
             return;
@@ -131,5 +190,22 @@ final class ReplicationGuard {
         synchronized (reports) {
             return List.copyOf(reports);
         }
+    }
+
+    /** Switches that made a server active without acknowledged commits, latest first (any thread). */
+    List<MissingCommitsReport> missingCommits() {
+        synchronized (missing) {
+            return List.copyOf(missing);
+        }
+    }
+
+    /** The accounts' rights for the features turned on; empty until checked (any thread). */
+    List<AccountCheck> accountChecks() {
+        return rights.results();
+    }
+
+    /** For tests and benchmarks: what is recorded as acknowledged on the servers other than {@code except}. */
+    AcknowledgedCommits.Snapshot acknowledgedSnapshot(ServerFlavour flavour, int except) {
+        return acknowledged.snapshot(flavour, except);
     }
 }

@@ -7,6 +7,7 @@ import com.mysql.cj.protocol.ServerSessionStateController;
 import com.mysql.cj.protocol.SocketFactory;
 import dev.stickyfail.CommitOutcomeUnknownException;
 import dev.stickyfail.config.ServerAddress;
+import dev.stickyfail.internal.replication.AcknowledgedCommits;
 import dev.stickyfail.probe.FailureKind;
 
 import java.lang.invoke.MethodHandles;
@@ -110,18 +111,20 @@ public final class TrackedConnection {
     }
 
     /**
-     * Makes this connection replaceable after a switch: listens to the server's session state changes (the caller has
-     * made the server report them). Called once, by the group's connect, before the connection is handed out.
+     * Listens to the server's session state changes (the caller has made the server report them), called once, by the
+     * group's connect, before the connection is handed out: with {@code replaceWith}, this connection is replaceable
+     * after a switch (see {@link #replaceable()}); with {@code commits}, the GTID of every commit it is told succeeded
+     * is recorded there.
      */
-    void enableReplacement(GroupRuntime.ConnectionFactory factory) {
+    void listen(GroupRuntime.ConnectionFactory replaceWith, AcknowledgedCommits.Server commits) {
         ServerSession ss = serverSession;
-        if (ss == null || !ss.isSessionStateTrackingEnabled()) {
+        if (ss == null || !ss.isSessionStateTrackingEnabled() || replaceWith == null && commits == null) {
             return;
         }
-        SessionChanges listener = new SessionChanges(this);
+        SessionChanges listener = new SessionChanges(this, commits);
         ss.getServerSessionStateController().addSessionStateChangesListener(listener);
         sessionChanges = listener;
-        replacementFactory = factory;
+        replacementFactory = replaceWith;
     }
 
     /**
@@ -505,29 +508,78 @@ public final class TrackedConnection {
     }
 
     /**
-     * Every reply of the server comes through here (Connector/J calls it for each OK packet, mostly with no change):
-     * a change of session state outside the wrapper's own setters taints the session for good. The server reports
-     * user variables, temporary tables, {@code PREPARE}, {@code SET} of session variables and {@code USE}; it does
-     * not report {@code SET TRANSACTION} (next transaction only), {@code GET_LOCK} or {@code LOCK TABLES}.
+     * Every reply of the server comes through here (Connector/J calls it for each OK packet, mostly with no change), on
+     * the thread that holds Connector/J's connection lock, before the caller is told the statement succeeded:
+     * <ul>
+     * <li>a commit's GTID (MySQL {@code session_track_gtids}, MariaDB's {@code last_gtid} variable) is recorded as
+     * acknowledged, without a lock or an allocation ({@link AcknowledgedCommits});</li>
+     * <li>any other change of session state outside the wrapper's own setters taints the session for good. The server
+     * reports user variables, temporary tables, {@code PREPARE}, {@code SET} of session variables and {@code USE}; it
+     * does not report {@code SET TRANSACTION} (next transaction only), {@code GET_LOCK} or {@code LOCK TABLES}.</li>
+     * </ul>
      */
-    private static final class SessionChanges implements ServerSessionStateController.SessionStateChangesListener {
-        private final TrackedConnection tracked;
+    static final class SessionChanges implements ServerSessionStateController.SessionStateChangesListener {
+        private static final String LAST_GTID = "last_gtid";
 
-        SessionChanges(TrackedConnection tracked) {
+        private final TrackedConnection tracked;
+        /** Where commits are recorded; null when they are not tracked. */
+        private final AcknowledgedCommits.Server commits;
+
+        SessionChanges(TrackedConnection tracked, AcknowledgedCommits.Server commits) {
             this.tracked = tracked;
+            this.commits = commits;
         }
 
         @Override
         public void handleSessionStateChanges(ServerSessionStateController.ServerSessionStateChanges changes) {
             java.util.List<ServerSessionStateController.SessionStateChange> list = changes.getSessionStateChangesList();
-            if (list.isEmpty() || tracked.taintedBy != null || tracked.ownChangeThread == Thread.currentThread()) {
+            int n = list.size();
+            if (n == 0) {
+                return;
+            }
+            boolean other = false;
+            for (int i = 0; i < n; i++) { // indexed: no iterator on the statement path
+                ServerSessionStateController.SessionStateChange c = list.get(i);
+                if (!recordedCommit(c)) {
+                    other = true;
+                }
+            }
+            if (!other || tracked.taintedBy != null || tracked.ownChangeThread == Thread.currentThread()
+                    || tracked.replacementFactory == null) {
                 return;
             }
             StringBuilder sb = new StringBuilder("the server reported a session change: ");
             for (ServerSessionStateController.SessionStateChange c : list) {
-                sb.append(kind(c.getType())).append(c.getValues()).append(' ');
+                if (!isCommit(c)) {
+                    sb.append(kind(c.getType())).append(c.getValues()).append(' ');
+                }
             }
             tracked.taintedBy = sb.toString().trim();
+        }
+
+        /** Records {@code c} if it is a commit's GTID; whether it was one (recorded or not). */
+        private boolean recordedCommit(ServerSessionStateController.SessionStateChange c) {
+            if (!isCommit(c)) {
+                return false;
+            }
+            java.util.List<String> values = c.getValues();
+            if (commits != null) {
+                if (c.getType() == ServerSessionStateController.SESSION_TRACK_GTIDS) {
+                    commits.recordMysql(values.get(0));
+                } else {
+                    commits.recordMariaDb(values.get(1));
+                }
+            }
+            return true;
+        }
+
+        private static boolean isCommit(ServerSessionStateController.SessionStateChange c) {
+            java.util.List<String> values = c.getValues();
+            if (c.getType() == ServerSessionStateController.SESSION_TRACK_GTIDS) {
+                return !values.isEmpty() && values.get(0) != null;
+            }
+            return c.getType() == ServerSessionStateController.SESSION_TRACK_SYSTEM_VARIABLES && values.size() >= 2
+                    && LAST_GTID.equalsIgnoreCase(values.get(0)) && values.get(1) != null;
         }
 
         private static String kind(int type) {

@@ -49,6 +49,8 @@ import java.util.function.Predicate;
  * <tr><td>{@code stickyfail.lease.held}</td><td>gauge</td><td>group</td><td>1 while the shared decision is trusted</td></tr>
  * <tr><td>{@code stickyfail.switch.catchup}</td><td>timer</td><td>group, outcome</td><td>the wait for the backlog</td></tr>
  * <tr><td>{@code stickyfail.errant.transactions}</td><td>counter</td><td>group, server</td><td>what an abandoned server did alone</td></tr>
+ * <tr><td>{@code stickyfail.switch.missing.commits}</td><td>counter</td><td>group, server</td><td>acknowledged commits a
+ * new active server lacked after the catch-up</td></tr>
  * </table>
  *
  * <p>Tags hold the group's name and {@code host:port} only: never a user, a password or a URL. Groups are picked up as
@@ -226,6 +228,20 @@ public final class StickyFailMetrics implements MeterBinder, AutoCloseable {
                 Counter.builder(PREFIX + "errant.transactions")
                         .description("Transactions a server switched away from had that the new server had not received")
                         .baseUnit("transactions").tags(tags).register(r).increment(e.report().count());
+            }
+        }
+
+        @Override
+        public void onMissingCommits(dev.stickyfail.event.MissingCommitsEvent e) {
+            if (group(e.group()) == null) {
+                return;
+            }
+            Tags tags = Tags.of("group", e.group(), "server", e.report().newServer());
+            for (MeterRegistry r : registries) {
+                Counter.builder(PREFIX + "switch.missing.commits")
+                        .description("Commits the application was told succeeded that the server a switch made active "
+                                + "lacked when the catch-up ended")
+                        .baseUnit("commits").tags(tags).register(r).increment(e.report().count());
             }
         }
 

@@ -1,8 +1,10 @@
 package dev.stickyfail.spring.boot;
 
+import dev.stickyfail.admin.AccountCheck;
 import dev.stickyfail.admin.CoordinationInfo;
 import dev.stickyfail.admin.ErrantReport;
 import dev.stickyfail.admin.GroupAdmin;
+import dev.stickyfail.admin.MissingCommitsReport;
 import dev.stickyfail.admin.ServerInfo;
 
 import java.util.ArrayList;
@@ -64,26 +66,57 @@ final class GroupView {
             servers.put(s.getServer(), server);
         }
         view.put("servers", servers);
+        List<Map<String, Object>> unavailable = new ArrayList<>();
+        for (AccountCheck check : admin.accountChecks()) {
+            if (!check.available()) {
+                Map<String, Object> feature = new LinkedHashMap<>();
+                feature.put("feature", check.feature());
+                feature.put("property", check.property());
+                feature.put("account", check.account());
+                feature.put("server", check.server());
+                feature.put("detail", check.detail());
+                feature.put("grant", check.grant());
+                unavailable.add(feature);
+            }
+        }
+        if (!unavailable.isEmpty()) {
+            view.put("unavailableFeatures", unavailable);
+        }
         return view;
     }
 
-    /** The endpoint's view: the health details and the errant transactions found on servers switched away from. */
+    /**
+     * The endpoint's view: the health details, the errant transactions found on servers switched away from, and the
+     * switches that made a server active without commits the application had been told succeeded.
+     */
     static Map<String, Object> withErrant(GroupAdmin admin) {
         Map<String, Object> view = of(admin);
         List<Map<String, Object>> errant = new ArrayList<>();
         for (ErrantReport r : admin.errantTransactions()) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("oldServer", r.oldServer());
-            e.put("newServer", r.newServer());
-            e.put("epoch", r.epoch());
-            e.put("count", r.count());
-            e.put("exact", r.exact());
-            e.put("ranges", r.ranges());
-            e.put("at", r.at() == null ? null : r.at().toString());
-            e.put("message", r.message());
-            errant.add(e);
+            errant.add(report(r.oldServer(), r.newServer(), r.epoch(), r.count(), r.exact(), r.ranges(), r.at(),
+                    r.message()));
         }
         view.put("errantTransactions", errant);
+        List<Map<String, Object>> missing = new ArrayList<>();
+        for (MissingCommitsReport r : admin.missingCommits()) {
+            missing.add(report(r.oldServer(), r.newServer(), r.epoch(), r.count(), r.exact(), r.ranges(), r.at(),
+                    r.message()));
+        }
+        view.put("missingCommits", missing);
         return view;
+    }
+
+    private static Map<String, Object> report(String oldServer, String newServer, long epoch, long count, boolean exact,
+                                              String ranges, java.time.Instant at, String message) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("oldServer", oldServer);
+        e.put("newServer", newServer);
+        e.put("epoch", epoch);
+        e.put("count", count);
+        e.put("exact", exact);
+        e.put("ranges", ranges);
+        e.put("at", at == null ? null : at.toString());
+        e.put("message", message);
+        return e;
     }
 }

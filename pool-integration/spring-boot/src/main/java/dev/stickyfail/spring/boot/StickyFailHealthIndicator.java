@@ -18,8 +18,9 @@ import java.util.Optional;
  * group has no usable server (no active server, or the active one is down); {@code UNKNOWN} before the first group
  * starts (with the DataSource's first connection). For Kubernetes, put it in the readiness group, not in liveness.
  * Details: the group, its active server, epoch, whether its route is usable here, its lease and store, its decision,
- * and per server its state, admin state, last check (result, latency, age) and connections; with several groups, one
- * such map per group name. Reads the groups' admin snapshots only: it never opens a connection.
+ * per server its state, admin state, last check (result, latency, age) and connections, and the features turned on
+ * that cannot work with their account ({@code unavailableFeatures}, each with the {@code GRANT} that enables it); with
+ * several groups, one such map per group name. Reads the groups' admin snapshots only: it never opens a connection.
  */
 public class StickyFailHealthIndicator extends AbstractHealthIndicator {
 
