@@ -55,7 +55,8 @@ final class ConnectionGate {
             Connection physical;
             int tracking = 0;
             AcknowledgedCommits.Server commits = group.acknowledgedCommits(r.index());
-            FencingSocketFactory.CONNECTING.set(group.lease());
+            FencingSocketFactory.Opening opening = group.registry().opening(r.index(), group.lease());
+            FencingSocketFactory.CONNECTING.set(opening);
             try {
                 physical = factory.open(servers[r.index()], config.connectTimeout().toMillis());
                 if (config.replaceIdleConnections() || commits != null) {
@@ -64,8 +65,8 @@ final class ConnectionGate {
                 }
             } catch (SQLException e) {
                 FailureKind kind = FailureKind.of(e);
-                if (group.lease().expired()) {
-                    // our own socket refused to write: says nothing about the server (not a passive failure)
+                if (group.lease().expired() || opening.wasCut()) {
+                    // our own socket refused to write, or a fence cut the attempt: says nothing about the server
                     awaitChange(r, Math.min(deadline, System.nanoTime() + config.checkFastInterval().toNanos()));
                     lastError = e;
                     continue;
@@ -79,6 +80,7 @@ final class ConnectionGate {
                 continue;
             } finally {
                 FencingSocketFactory.CONNECTING.remove();
+                group.registry().opened(opening);
             }
             boolean autoCommit;
             try {

@@ -10,13 +10,17 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ConnectionRegistry {
 
     private final Set<TrackedConnection>[] byServer;
+    /** Connections being opened, per server: a fence cuts them too. */
+    private final Set<FencingSocketFactory.Opening>[] opening;
     private final LostConnections lost;
 
     @SuppressWarnings("unchecked")
     ConnectionRegistry(int servers) {
         byServer = new Set[servers];
+        opening = new Set[servers];
         for (int i = 0; i < servers; i++) {
             byServer[i] = ConcurrentHashMap.newKeySet();
+            opening[i] = ConcurrentHashMap.newKeySet();
         }
         lost = new LostConnections(this, servers);
     }
@@ -41,6 +45,27 @@ final class ConnectionRegistry {
         TrackedConnection t = new TrackedConnection(runtime, server, physical, autoCommit);
         byServer[server].add(t);
         return t;
+    }
+
+    /** Registers an attempt to open a connection to {@code server}, until {@link #opened}. */
+    FencingSocketFactory.Opening opening(int server, Lease lease) {
+        FencingSocketFactory.Opening o = new FencingSocketFactory.Opening(lease, server);
+        opening[server].add(o);
+        return o;
+    }
+
+    void opened(FencingSocketFactory.Opening o) {
+        opening[o.server].remove(o);
+    }
+
+    /** Cuts every attempt to open a connection to {@code server} now; never blocks. */
+    int cutOpening(int server) {
+        int n = 0;
+        for (FencingSocketFactory.Opening o : opening[server]) {
+            o.cut();
+            n++;
+        }
+        return n;
     }
 
     /** @return whether it was registered */

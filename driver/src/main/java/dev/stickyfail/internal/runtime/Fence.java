@@ -67,6 +67,7 @@ final class Fence {
 
     /** @return how many connections this call fenced */
     int fence(int server, Eviction why) {
+        registry.cutOpening(server); // before the marking: an attempt that completes now is refused by its gate
         List<TrackedConnection> marked = registry.mark(server, why);
         if (marked.isEmpty()) {
             return 0;

@@ -27,24 +27,68 @@ public final class FencingSocketFactory extends StandardSocketFactory {
     /** At most this much is written after one lease check. */
     static final int CHUNK = 64 * 1024;
 
-    /** The lease of the group whose connection is being opened on this thread; Connector/J creates us reflectively. */
-    static final ThreadLocal<Lease> CONNECTING = new ThreadLocal<>();
+    /** The connection being opened on this thread, if any; Connector/J creates us reflectively. */
+    static final ThreadLocal<Opening> CONNECTING = new ThreadLocal<>();
 
     private final Lease lease;
+    private final Opening opening;
 
     public FencingSocketFactory() {
-        Lease l = CONNECTING.get();
-        this.lease = l == null ? Lease.NONE : l;
+        Opening o = CONNECTING.get();
+        this.opening = o;
+        this.lease = o == null ? Lease.NONE : o.lease;
     }
 
     @Override
     protected Socket createSocket(PropertySet props) {
-        return lease.enabled() ? new LeasedSocket(lease) : new Socket();
+        Socket s = lease.enabled() ? new LeasedSocket(lease) : new Socket();
+        if (opening != null) {
+            opening.attach(s);
+        }
+        return s;
     }
 
     /** Resets the TCP connection now; never blocks. */
     void cut() {
-        Socket s = rawSocket;
+        reset(rawSocket);
+    }
+
+    /**
+     * A physical connection being opened, for its group's lease and so that a fence can cut it: a hung server accepts
+     * the TCP connection (its kernel does) and never sends its greeting, and the attempt would wait out
+     * {@code stickyfail.connectTimeout} while the pool's only connection-adding thread waits with it.
+     */
+    static final class Opening {
+        final Lease lease;
+        final int server;
+        private volatile Socket socket;
+        private volatile boolean cut;
+
+        Opening(Lease lease, int server) {
+            this.lease = lease;
+            this.server = server;
+        }
+
+        private void attach(Socket s) {
+            socket = s;
+            if (cut) {
+                reset(s);
+            }
+        }
+
+        /** Resets the attempt's socket now, or as soon as it is created; never blocks. */
+        void cut() {
+            cut = true;
+            reset(socket);
+        }
+
+        /** Whether a fence cut this attempt (its failure then says nothing about the server). */
+        boolean wasCut() {
+            return cut;
+        }
+    }
+
+    private static void reset(Socket s) {
         if (s == null) {
             return;
         }
