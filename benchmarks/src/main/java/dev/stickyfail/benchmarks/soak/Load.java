@@ -35,6 +35,13 @@ final class Load {
 
     /** A write the application saw fail. {@code sentMicros} and {@code endMicros}: wall clock, µs since the epoch. */
     record Failure(int writer, long seq, long sentMicros, long endMicros, String sqlState) {
+
+        /** A line of {@code failures.csv}: switch, writer, seq, sent, end, SQLState. */
+        static Failure parse(String line) {
+            String[] f = line.split(",");
+            return new Failure(Integer.parseInt(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
+                    f[5]);
+        }
     }
 
     private final Topology topology;

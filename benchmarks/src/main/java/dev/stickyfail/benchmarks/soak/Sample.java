@@ -36,4 +36,12 @@ record Sample(int afterSwitches, double elapsedSeconds, int threads, int stickyf
                 stickyfailThreads, proxyThreads, heapMb(), fds, sessions[0], sessions.length > 1 ? sessions[1] : -1,
                 poolConnections, loadAverage.replace(' ', '/'));
     }
+
+    static Sample parse(String line) {
+        String[] f = line.split(",");
+        return new Sample(Integer.parseInt(f[0]), Double.parseDouble(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]),
+                Integer.parseInt(f[4]), Math.round(Double.parseDouble(f[5]) * 1024 * 1024), Integer.parseInt(f[6]),
+                new int[] {Integer.parseInt(f[7]), Integer.parseInt(f[8])}, Integer.parseInt(f[9]),
+                f.length > 10 ? f[10].replace('/', ' ') : "?");
+    }
 }

@@ -107,7 +107,7 @@ public final class SoakBenchmark {
             System.exit(2);
             return;
         }
-        if (!options.help()) {
+        if (!options.help() && !options.replot()) {
             setIfAbsent("org.slf4j.simpleLogger.logFile", options.verbose() ? "System.err"
                     : options.out().resolve("soak.log").toString());
             setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "info");
@@ -149,6 +149,9 @@ public final class SoakBenchmark {
             out.println(SoakOptions.USAGE);
             return new Result(0, options, List.of(), List.of(), List.of(), Optional.empty(), List.of(), Optional.empty(),
                     Duration.ZERO, 0, null);
+        }
+        if (options.replot()) {
+            return replot(options, out);
         }
         long start = System.nanoTime();
         List<SwitchRecord> switches = new ArrayList<>();
@@ -260,6 +263,34 @@ public final class SoakBenchmark {
         int code = error.isPresent() ? 3 : violations.isEmpty() ? 0 : 1;
         return new Result(code, options, List.copyOf(switches), List.copyOf(samples), failures, audit, violations, error,
                 elapsed, okWrites, dir);
+    }
+
+    /** Redraws the plot from a run's CSV files and checks them against the bounds (the audit is not in them). */
+    private static Result replot(SoakOptions options, PrintStream out) {
+        Path dir = options.out().toAbsolutePath();
+        try {
+            List<SwitchRecord> switches = Files.readAllLines(dir.resolve("switches.csv")).stream().skip(1)
+                    .map(SwitchRecord::parse).toList();
+            List<Sample> samples = Files.readAllLines(dir.resolve("samples.csv")).stream().skip(1)
+                    .map(Sample::parse).toList();
+            List<Load.Failure> failures = Files.readAllLines(dir.resolve("failures.csv")).stream().skip(1)
+                    .map(Load.Failure::parse).toList();
+            Files.writeString(dir.resolve("soak.svg"), SoakReport.svg(switches, samples, failures, options),
+                    StandardCharsets.UTF_8);
+            List<String> violations = new ArrayList<>(SoakReport.violations(options, Bounds.forRun(options), switches,
+                    samples, failures, Optional.empty()));
+            violations.remove("no audit");
+            out.println("Redrew " + dir.resolve("soak.svg") + " from " + switches.size() + " switches, " + samples.size()
+                    + " samples and " + failures.size() + " failures");
+            out.println(violations.isEmpty() ? "Within the bounds (" + Bounds.forRun(options).text() + ")"
+                    : "Outside the bounds:\n  - " + String.join("\n  - ", violations));
+            return new Result(violations.isEmpty() ? 0 : 1, options, switches, samples, failures, Optional.empty(),
+                    violations, Optional.empty(), Duration.ZERO, 0, dir);
+        } catch (IOException | RuntimeException e) {
+            out.println("soak: cannot redraw from the CSV files in " + dir + ": " + e);
+            return new Result(2, options, List.of(), List.of(), List.of(), Optional.empty(), List.of(),
+                    Optional.of(e.toString()), Duration.ZERO, 0, dir);
+        }
     }
 
     private static void sample(Sampler sampler, int afterSwitches, List<Sample> samples, Path dir, PrintStream out) {

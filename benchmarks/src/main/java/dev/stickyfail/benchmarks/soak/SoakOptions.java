@@ -29,7 +29,7 @@ import java.util.Map;
  */
 public record SoakOptions(int switches, int rate, int writers, int pool, Map<Fault, Integer> mix, int sampleEvery,
                           Duration hold, Duration switchTimeout, Duration healTimeout, Path out, boolean verbose,
-                          boolean help) {
+                          boolean replot, boolean help) {
 
     public static final String DEFAULT_MIX = "planned:7,kill:1,freeze:1,blackhole:1";
 
@@ -54,7 +54,9 @@ public record SoakOptions(int switches, int rate, int writers, int pool, Map<Fau
             "  --switch-timeout=30s                 longest wait for a switch and a write on the new server",
             "  --heal-timeout=90s                   longest wait for the healed server to be up and caught up",
             "  --out=DIR                            CSV files, SVG plot and log (default benchmarks/target/soak)",
-            "  --verbose                            driver and server logs on stderr (default: DIR/soak.log)");
+            "  --verbose                            driver and server logs on stderr (default: DIR/soak.log)",
+            "  --replot                             no run: redraw DIR/soak.svg from a run's CSV files in --out (give",
+            "                                       the options the run had) and check them against the bounds");
 
     public SoakOptions {
         mix = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(mix));
@@ -77,6 +79,7 @@ public record SoakOptions(int switches, int rate, int writers, int pool, Map<Fau
         Path out = Files.isDirectory(Path.of("benchmarks", "target")) ? Path.of("benchmarks", "target", "soak")
                 : Path.of("soak");
         boolean verbose = false;
+        boolean replot = false;
         boolean help = false;
         for (String arg : args) {
             if (arg == null) {
@@ -102,10 +105,11 @@ public record SoakOptions(int switches, int rate, int writers, int pool, Map<Fau
                     out = Path.of(value);
                 }
                 case "--verbose" -> verbose = flag(name, value);
+                case "--replot" -> replot = flag(name, value);
                 case "--help", "-h" -> help = flag(name, value);
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'; expected one of --switches, "
                         + "--rate, --writers, --pool, --mix, --sample-every, --hold, --switch-timeout, --heal-timeout, "
-                        + "--out, --verbose, --help");
+                        + "--out, --verbose, --replot, --help");
             }
         }
         if (pool < writers) {
@@ -113,7 +117,7 @@ public record SoakOptions(int switches, int rate, int writers, int pool, Map<Fau
                     + "; expected --pool of at least the number of writers (each writer holds one connection at a time)");
         }
         return new SoakOptions(switches, rate, writers, pool, mix, sampleEvery, hold, switchTimeout, healTimeout, out,
-                verbose, help);
+                verbose, replot, help);
     }
 
     /** One line for the report's header. */

@@ -273,7 +273,7 @@ final class SoakReport {
         int right = 150;
         int panelH = 120;
         int gap = 34;
-        int top = 40;
+        int top = 68;
         int panels = 5;
         int height = top + panels * (panelH + gap) + 10;
         double plotW = width - left - right;
@@ -283,22 +283,25 @@ final class SoakReport {
                 + "viewBox=\"0 0 %d %d\" font-family=\"system-ui,sans-serif\" font-size=\"11\">%n", width, height, width, height));
         g.append("<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n");
         g.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"20\" font-size=\"14\" font-weight=\"bold\">Soak: %d "
-                        + "switches (%s) under %d writes/s through HikariCP over jdbc:stickyfail:</text>%n", left,
-                switches.size(), esc(options.mixText()), options.rate()));
+                        + "switches under %d writes/s, HikariCP over jdbc:stickyfail:</text>%n"
+                        + "<text x=\"%d\" y=\"36\" fill=\"#555\">faults in rotation %s; resources sampled every %d "
+                        + "switches; dashed: the baseline sample (every fault ran once)</text>%n", left,
+                switches.size(), options.rate(), left, esc(options.mixText()), options.sampleEvery()));
         double[] xs = samples.stream().mapToDouble(Sample::afterSwitches).toArray();
+        int base = baseline(samples, options).map(Sample::afterSwitches).orElse(0);
         int y0 = top;
-        panel(g, "live threads", left, y0, plotW, panelH, maxX, xs, List.of(
+        panel(g, "live threads", left, y0, plotW, panelH, maxX, base, xs, List.of(
                 series("all", "#1f77b4", samples.stream().mapToDouble(Sample::threads).toArray()),
                 series("without fault proxies", "#17becf", samples.stream().mapToDouble(s -> s.threads() - s.proxyThreads()).toArray()),
                 series("stickyfail*", "#ff7f0e", samples.stream().mapToDouble(Sample::stickyfailThreads).toArray())));
         y0 += panelH + gap;
-        panel(g, "heap after GC, MiB", left, y0, plotW, panelH, maxX, xs, List.of(
+        panel(g, "heap after GC, MiB", left, y0, plotW, panelH, maxX, base, xs, List.of(
                 series("heap", "#2ca02c", samples.stream().mapToDouble(Sample::heapMb).toArray())));
         y0 += panelH + gap;
-        panel(g, "open file descriptors", left, y0, plotW, panelH, maxX, xs, List.of(
+        panel(g, "open file descriptors", left, y0, plotW, panelH, maxX, base, xs, List.of(
                 series("fds", "#8c564b", samples.stream().mapToDouble(Sample::fds).toArray())));
         y0 += panelH + gap;
-        panel(g, "app sessions per server", left, y0, plotW, panelH, maxX, xs, List.of(
+        panel(g, "app sessions per server", left, y0, plotW, panelH, maxX, base, xs, List.of(
                 series("db0", "#1f77b4", samples.stream().mapToDouble(s -> s.sessions()[0]).toArray()),
                 series("db1", "#ff7f0e", samples.stream().mapToDouble(s -> s.sessions()[1]).toArray()),
                 series("both", "#7f7f7f", samples.stream().mapToDouble(Sample::sessionsTotal).toArray())));
@@ -340,7 +343,7 @@ final class SoakReport {
     }
 
     private static void panel(StringBuilder g, String title, int left, int top, double plotW, int plotH, int maxX,
-                              double[] xs, List<Series> series) {
+                              int baselineX, double[] xs, List<Series> series) {
         double maxY = 1;
         for (Series s : series) {
             for (double v : s.values()) {
@@ -349,6 +352,11 @@ final class SoakReport {
         }
         axes(g, title, left, top, plotW, plotH, maxX, maxY);
         double yMax = niceMax(maxY);
+        if (baselineX > 0) {
+            double bx = left + baselineX / (double) maxX * plotW;
+            g.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#999\" "
+                    + "stroke-dasharray=\"3 3\"/>%n", bx, bx, top, top + plotH));
+        }
         int ly = top + 10;
         for (Series s : series) {
             StringBuilder points = new StringBuilder();
@@ -367,14 +375,13 @@ final class SoakReport {
 
     private static void axes(StringBuilder g, String title, int left, int top, double plotW, int plotH, int maxX,
                              double maxY) {
+        double yStep = yStep(maxY);
         double yMax = niceMax(maxY);
-        double yStep = yMax / 4;
         g.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>%n", left, top - 6,
                 esc(title)));
         g.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"none\" "
                 + "stroke=\"#bbb\"/>%n", left, top, plotW, plotH));
-        for (int i = 0; i <= 4; i++) {
-            double y = i * yStep;
+        for (double y = 0; y <= yMax + 1e-9; y += yStep) {
             double py = top + plotH - y / yMax * plotH;
             g.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
                     + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#555\">%s</text>%n", left, left + plotW, py, py,
@@ -389,8 +396,12 @@ final class SoakReport {
         }
     }
 
+    private static double yStep(double max) {
+        return niceStep(max * 1.05 / 4);
+    }
+
     private static double niceMax(double max) {
-        double step = niceStep(max / 4);
+        double step = yStep(max);
         return Math.max(step, Math.ceil(max * 1.05 / step) * step);
     }
 

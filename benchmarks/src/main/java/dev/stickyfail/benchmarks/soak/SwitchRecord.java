@@ -30,4 +30,12 @@ record SwitchRecord(int index, Fault fault, int from, int to, long injectedMicro
                 + switchMillis + "," + firstWriteMillis + "," + upAgainMillis + "," + switchEvents + "," + sticky + ","
                 + evicted;
     }
+
+    static SwitchRecord parse(String line) {
+        String[] f = line.split(",");
+        return new SwitchRecord(Integer.parseInt(f[0]), Fault.parse(f[1]), Integer.parseInt(f[2].substring(2)),
+                Integer.parseInt(f[3].substring(2)), Long.parseLong(f[4]), Integer.parseInt(f[5]), Long.parseLong(f[6]),
+                Long.parseLong(f[7]), Long.parseLong(f[8]), Integer.parseInt(f[9]), Boolean.parseBoolean(f[10]),
+                Integer.parseInt(f[11]));
+    }
 }

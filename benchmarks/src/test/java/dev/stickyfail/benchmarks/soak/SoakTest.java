@@ -69,6 +69,15 @@ class SoakTest {
         assertThat(Files.readString(dir.resolve("soak.svg"))).startsWith("<svg").contains("polyline", "heap after GC");
         assertThat(Files.readAllLines(dir.resolve("switches.csv"))).hasSize(51);
         assertThat(Files.readAllLines(dir.resolve("samples.csv"))).hasSize(result.samples().size() + 1);
+
+        // the plot redrawn from the CSV files alone, the same checks passing on them
+        Files.delete(dir.resolve("soak.svg"));
+        SoakBenchmark.Result replot = SoakBenchmark.run(new String[] {"--switches=50", "--sample-every=10",
+                "--out=" + dir, "--replot"}, out);
+        assertThat(replot.exitCode()).as(buffer.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(replot.switches()).isEqualTo(result.switches());
+        assertThat(replot.failures()).hasSameSizeAs(result.failures());
+        assertThat(Files.readString(dir.resolve("soak.svg"))).startsWith("<svg").contains("failed writes per switch");
     }
 
     @Test
