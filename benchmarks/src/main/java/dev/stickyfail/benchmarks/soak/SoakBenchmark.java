@@ -280,6 +280,7 @@ public final class SoakBenchmark {
             List<String> violations = new ArrayList<>(SoakReport.violations(options, Bounds.forRun(options), switches,
                     samples, failures, Optional.empty()));
             violations.remove("no audit");
+            out.print(SoakReport.faultTable(options, switches, failures, Optional.empty()));
             out.println("Redrew " + dir.resolve("soak.svg") + " from " + switches.size() + " switches, " + samples.size()
                     + " samples and " + failures.size() + " failures");
             out.println(violations.isEmpty() ? "Within the bounds (" + Bounds.forRun(options).text() + ")"
@@ -317,7 +318,7 @@ public final class SoakBenchmark {
     private static void writeFailures(Path file, List<Load.Failure> failures, List<SwitchRecord> switches) {
         StringBuilder sb = new StringBuilder("switch,writer,seq,sent_us,end_us,sqlstate\n");
         for (Load.Failure f : failures) {
-            sb.append(SoakReport.switchOf(switches, f.sentMicros())).append(',').append(f.writer()).append(',')
+            sb.append(SoakReport.switchOf(switches, f.endMicros())).append(',').append(f.writer()).append(',')
                     .append(f.seq()).append(',').append(f.sentMicros()).append(',').append(f.endMicros()).append(',')
                     .append(f.sqlState()).append('\n');
         }

@@ -41,11 +41,14 @@ final class SoakReport {
         return found;
     }
 
-    /** Failed writes per switch (sent in its window), index = switch. */
+    /**
+     * Failed writes per switch, index = switch: those that ended (the application saw the error) in its window. By
+     * the end, not the start: a write sent just before an injection fails because of it.
+     */
     static long[] failedPerSwitch(List<SwitchRecord> switches, List<Load.Failure> failures) {
         long[] perSwitch = new long[switches.size()];
         for (Load.Failure f : failures) {
-            int s = switchOf(switches, f.sentMicros());
+            int s = switchOf(switches, f.endMicros());
             if (s >= 0) {
                 perSwitch[s]++;
             }
@@ -79,7 +82,7 @@ final class SoakReport {
         }
         Map<Long, Long> perWriterAndSwitch = new java.util.HashMap<>();
         for (Load.Failure f : failures) {
-            int s = switchOf(switches, f.sentMicros());
+            int s = switchOf(switches, f.endMicros());
             if (s >= 0) {
                 perWriterAndSwitch.merge(((long) s << 20) | f.writer(), 1L, Long::sum);
             }
@@ -90,7 +93,7 @@ final class SoakReport {
                         + "than the one request it had in flight)");
             }
         });
-        long warmUpFailures = failures.stream().filter(f -> switchOf(switches, f.sentMicros()) < 0).count();
+        long warmUpFailures = failures.stream().filter(f -> switchOf(switches, f.endMicros()) < 0).count();
         if (warmUpFailures > 0) {
             v.add(warmUpFailures + " writes failed before the first switch");
         }
@@ -171,33 +174,7 @@ final class SoakReport {
         sb.append(String.format(Locale.ROOT, "Writes: %,d ok, %,d failed %s%n", okWrites, failures.size(),
                 bySqlState.isEmpty() ? "" : bySqlState.toString().replace("{", "(by SQLState: ").replace("}", ")")));
         sb.append("\n");
-        long[] failed = failedPerSwitch(switches, failures);
-        sb.append(String.format(Locale.ROOT, "%-9s %8s %-20s %-18s %-22s %9s %-16s %6s %8s%n", "fault", "switches",
-                "switch ms med/max", "1st write ms med/max", "failed/switch med/max/sum", "in flight", "up again s med/max",
-                "sticky", "old late"));
-        for (Fault fault : Fault.values()) {
-            List<SwitchRecord> of = switches.stream().filter(s -> s.fault() == fault).toList();
-            if (of.isEmpty()) {
-                continue;
-            }
-            long[] f = of.stream().mapToLong(s -> failed[s.index()]).sorted().toArray();
-            long lateTotal = audit.map(a -> of.stream().mapToLong(s -> a.lateOnOld()[s.index()]).sum()).orElse(-1L);
-            long lateAfter = audit.map(a -> of.stream().mapToLong(s -> a.lateSentAfter()[s.index()]).sum()).orElse(-1L);
-            sb.append(String.format(Locale.ROOT, "%-9s %8d %-20s %-18s %-22s %9d %-16s %6s %8s%n", fault.id(), of.size(),
-                    medMax(of, SwitchRecord::switchMillis), medMax(of, SwitchRecord::firstWriteMillis),
-                    f[f.length / 2] + " / " + f[f.length - 1] + " / " + Arrays.stream(f).sum(),
-                    of.stream().mapToInt(SwitchRecord::inFlight).max().orElse(0),
-                    String.format(Locale.ROOT, "%.1f / %.1f", median(of, s -> s.upAgainMillis()) / 1000.0,
-                            of.stream().mapToLong(SwitchRecord::upAgainMillis).max().orElse(0) / 1000.0),
-                    of.stream().filter(SwitchRecord::sticky).count() + "/" + of.size(),
-                    lateTotal < 0 ? "?" : lateTotal + " (" + lateAfter + ")"));
-        }
-        sb.append("  switch: injection to the group's switch event; 1st write: to the first write committed on the new "
-                + "server;\n  failed/switch: writes sent in the switch's window that failed; in flight: the most writes "
-                + "under way at an injection;\n  up again: injection to the old server up in the group and replication "
-                + "caught up; sticky: stayed on the new\n  server " + Durations.format(options.hold())
-                + " after that, with one switch event; old late: rows the old server ran after the new one's first\n"
-                + "  in the window (of them sent after it: must be 0; the others were in flight and reported failed)\n");
+        sb.append(faultTable(options, switches, failures, audit));
         sb.append("\n");
         if (!samples.isEmpty()) {
             Sample first = samples.get(0);
@@ -233,6 +210,40 @@ final class SoakReport {
             sb.append("FAILED:\n");
             violations.stream().limit(50).forEach(x -> sb.append("  - ").append(x).append("\n"));
         }
+        return sb.toString();
+    }
+
+    /** Per fault: switch and first-write times, failures per switch, recovery, stickiness, late rows on the old server. */
+    static String faultTable(SoakOptions options, List<SwitchRecord> switches, List<Load.Failure> failures,
+                             Optional<SoakAudit> audit) {
+        StringBuilder sb = new StringBuilder();
+        long[] failed = failedPerSwitch(switches, failures);
+        sb.append(String.format(Locale.ROOT, "%-9s %8s %-20s %-18s %-22s %9s %-16s %6s %8s%n", "fault", "switches",
+                "switch ms med/max", "1st write ms med/max", "failed/switch med/max/sum", "in flight", "up again s med/max",
+                "sticky", "old late"));
+        for (Fault fault : Fault.values()) {
+            List<SwitchRecord> of = switches.stream().filter(s -> s.fault() == fault).toList();
+            if (of.isEmpty()) {
+                continue;
+            }
+            long[] f = of.stream().mapToLong(s -> failed[s.index()]).sorted().toArray();
+            long lateTotal = audit.map(a -> of.stream().mapToLong(s -> a.lateOnOld()[s.index()]).sum()).orElse(-1L);
+            long lateAfter = audit.map(a -> of.stream().mapToLong(s -> a.lateSentAfter()[s.index()]).sum()).orElse(-1L);
+            sb.append(String.format(Locale.ROOT, "%-9s %8d %-20s %-18s %-22s %9d %-16s %6s %8s%n", fault.id(), of.size(),
+                    medMax(of, SwitchRecord::switchMillis), medMax(of, SwitchRecord::firstWriteMillis),
+                    f[f.length / 2] + " / " + f[f.length - 1] + " / " + Arrays.stream(f).sum(),
+                    of.stream().mapToInt(SwitchRecord::inFlight).max().orElse(0),
+                    String.format(Locale.ROOT, "%.1f / %.1f", median(of, s -> s.upAgainMillis()) / 1000.0,
+                            of.stream().mapToLong(SwitchRecord::upAgainMillis).max().orElse(0) / 1000.0),
+                    of.stream().filter(SwitchRecord::sticky).count() + "/" + of.size(),
+                    lateTotal < 0 ? "?" : lateTotal + " (" + lateAfter + ")"));
+        }
+        sb.append("  switch: injection to the group's switch event; 1st write: to the first write committed on the new "
+                + "server;\n  failed/switch: failed writes that ended in the switch's window; in flight: the most writes "
+                + "under way at an injection;\n  up again: injection to the old server up in the group and replication "
+                + "caught up; sticky: stayed on the new\n  server " + Durations.format(options.hold())
+                + " after that, with one switch event; old late: rows the old server ran after the new one's first\n"
+                + "  in the window (of them sent after it: must be 0; the others were in flight and reported failed)\n");
         return sb.toString();
     }
 
