@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The soak run, short (CI's version of the 1,000-switch run in docs/benchmarks.md): 50 switches under 200 writes/s
- * through HikariCP, 35 operator switches and 5 each of kill, freeze and blackhole, about 2 minutes here. Asserted: every
+ * through HikariCP, 35 operator switches and 5 each of kill, freeze and blackhole, about 85 s here. Asserted: every
  * switch sticky, no row on the old server sent after the new one's first, every write reported ok present once and
  * both servers agreeing, at most one failed request per writer per switch, and threads, file descriptors, heap after
  * GC and the application's sessions within the stated bounds.
