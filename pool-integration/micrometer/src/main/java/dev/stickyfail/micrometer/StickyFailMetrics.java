@@ -107,14 +107,18 @@ public final class StickyFailMetrics implements MeterBinder, AutoCloseable {
         if (existing != null) {
             return existing;
         }
+        // From the admin snapshot before it is shared: an event is applied only to the shared one, so a snapshot
+        // older than an event can never overwrite what the event set (it did: a switch's active server lost to the
+        // snapshot taken as the group started, and the gauge said 0 for good).
         GroupMeters created = new GroupMeters(name);
+        created.initialise();
         GroupMeters raced = groups.putIfAbsent(name, created);
         if (raced != null) {
             return raced;
         }
-        created.initialise(); // its servers register themselves
+        created.published = true; // first: a server that appears from now on registers itself (twice is harmless)
         for (MeterRegistry r : registries) {
-            created.registerGroupGaugesIn(r);
+            created.registerIn(r); // only the shared one's gauges: a registry keeps the first gauge of a name
         }
         return created;
     }
@@ -261,6 +265,8 @@ public final class StickyFailMetrics implements MeterBinder, AutoCloseable {
         final AtomicInteger persisted = new AtomicInteger(1);
         final AtomicInteger leaseHeld = new AtomicInteger(1);
         final Map<String, ServerMeters> servers = new ConcurrentHashMap<>();
+        /** Shared in {@code groups}: its servers' gauges register as they appear. */
+        volatile boolean published;
 
         GroupMeters(String name) {
             this.name = name;
@@ -310,8 +316,10 @@ public final class StickyFailMetrics implements MeterBinder, AutoCloseable {
             if (raced != null) {
                 return raced;
             }
-            for (MeterRegistry r : registries) {
-                created.registerIn(r);
+            if (published) {
+                for (MeterRegistry r : registries) {
+                    created.registerIn(r);
+                }
             }
             return created;
         }
