@@ -460,7 +460,7 @@ class SharedDecisionTest extends SharedDecisionStoreContract {
 
     @Test
     @Order(FAULT + 3)
-    void theSurvivorRestartsItselfBeforeTheCrashedMembersReturnAndTheCpSubsystemIsStillReset() throws Exception {
+    void theSurvivorRestartsItselfBeforeTheCrashedMembersReturnAndTheDecisionComesBackAboveWhatItWas() throws Exception {
         awaitWholeCpSubsystem();
         DecisionStore a = store("crash2-late", "a", Duration.ofSeconds(2));
         Starting.started(a, null);
