@@ -11,22 +11,48 @@ import dev.stickyfail.probe.ProbeResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.Connection;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * Watches one server: runs its probes on a thread of its own (so a hung server stalls nobody else), never two at
- * once, each under a hard deadline kept by a shared watchdog, and feeds the results, plus passive failures seen on
- * application connections, into the server's {@link Health}.
+ * Watches one server and feeds its {@link Health}: probes under a hard deadline each, passive failures seen on
+ * application connections, and the application's own traffic as a reason to probe at once.
+ *
+ * <p>How a hung server is told from a hiccup:
+ * <ul>
+ *   <li><b>Probes overlap once one is late.</b> While the server is up, a probe starts every {@code checkInterval}; a
+ *   probe that has not answered within {@code checkFastInterval} makes the server suspect, and from then on a probe
+ *   starts every {@code checkFastInterval} whether or not the earlier ones returned (each on a session of its own, at
+ *   most {@code fall + 1} at a time). A server that stopped answering therefore collects its {@code fall} failures
+ *   {@code checkFastInterval} apart instead of {@code checkTimeout} apart: it is marked down
+ *   {@code checkTimeout + (fall - 1) x checkFastInterval} after the first unanswered probe started.</li>
+ *   <li><b>Only silence counts.</b> A probe that times out or breaks counts as a failure only if the server answered
+ *   nothing (no other probe) since that probe started: one slow or lost probe among answered ones is not the server's
+ *   failure. An error the server answers with, or a verdict it gives (a Galera node not synced), counts as usual.</li>
+ *   <li><b>Our own pauses do not count.</b> A deadline measures only the time this JVM was running
+ *   ({@link LocalPauses}): after a GC pause or a stopped process, probes in flight are given their full time again.</li>
+ *   <li><b>The application's requests say when to look.</b> When requests the application sent to the server after
+ *   its last answer have waited {@code checkFastInterval} (and no probe is in flight), a probe starts at once instead
+ *   of at its interval ({@link ApplicationTraffic}). It counts nothing by itself.</li>
+ * </ul>
+ * Before a server's first answer, and while it is down or coming up, probes never overlap.
  */
 public final class ServerMonitor {
 
     /** What the monitor tells its group. */
     public interface Observer {
-        /** A finished probe; called on the probe (or watchdog) thread, outside the monitor's lock. */
+        /** A finished probe; called on a probe (or watchdog) thread, outside the monitor's lock. */
         void onProbe(ServerMonitor monitor, ProbeResult result, Duration latency);
 
         /**
@@ -43,6 +69,13 @@ public final class ServerMonitor {
             + "whose login without TLS needs the server's RSA key; connect with TLS (sslMode=PREFERRED or REQUIRED) "
             + "or allow fetching the key (allowPublicKeyRetrieval=true)";
 
+    /** How long a server's first probe may run before its overruns count as more than one failure. */
+    static final long FIRST_ANSWER_GRACE_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** How often the application's traffic is read while nothing else is due (bounded by checkFastInterval / 4). */
+    static final long TRAFFIC_SCAN_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** Most probes in flight at once, whatever fall says: each holds a session and a thread. */
+    static final int MAX_IN_FLIGHT = 8;
+
     private final String group;
     private final int index;
     private final ServerAddress server;
@@ -50,28 +83,44 @@ public final class ServerMonitor {
     private final Supplier<Probe> probeFactory;
     private final Observer observer;
     private final ScheduledExecutorService watchdog;
+    private final ApplicationTraffic traffic;
     private final Object lock = new Object();
-    private final Thread thread;
-
-    /** How long a server's first probe may run before its overruns count as more than one failure. */
-    static final long FIRST_ANSWER_GRACE_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private final Thread scheduler;
+    private final ThreadPoolExecutor runners;
+    private final int maxInFlight;
+    private final long timeoutNanos;
+    private final long fastNanos;
+    /** How long requests of the application may go unanswered before a probe starts at once: half of fastinter. */
+    private final long silenceMillis;
+    private final long trafficScanNanos;
+    private LocalPauses pauses;
 
     private volatile Health health = Health.initial();
     private volatile AdminState adminState = AdminState.READY;
     private volatile ProbeResult lastResult;
     private volatile long lastLatencyNanos;
     private volatile long lastProbeEndNanos;
+    /** Wall-clock time of the server's last answer to a probe, for comparison with Connector/J's times; 0 before. */
+    private volatile long lastAnswerMillis;
 
     // guarded by lock
     private boolean running;
     private boolean probeNow;
+    private String probeNowCause;
     private boolean passiveCountedSinceProbe;
-    private Run current;
-    private Probe probe;
-    private ProbeDelivery lastDelivery;
+    private final List<Run> inFlight = new ArrayList<>();
+    private final ArrayDeque<Probe> idle = new ArrayDeque<>();
+    private long lastLaunchNanos;
+    private boolean everAnswered;
+    private long lastAnswerNanos;
 
+    /**
+     * @param applicationSessions the application's live connections to this server (Connector/J's), read by a
+     *                            background scan; {@code null} to watch probes only
+     */
     public ServerMonitor(String group, int index, ServerAddress server, StickyFailConfig config,
-                         Supplier<Probe> probeFactory, Observer observer, ScheduledExecutorService watchdog) {
+                         Supplier<Probe> probeFactory, Observer observer, ScheduledExecutorService watchdog,
+                         Supplier<? extends Iterable<? extends Connection>> applicationSessions) {
         this.group = group;
         this.index = index;
         this.server = server;
@@ -79,43 +128,80 @@ public final class ServerMonitor {
         this.probeFactory = probeFactory;
         this.observer = observer;
         this.watchdog = watchdog;
-        this.thread = new Thread(this::loop, "stickyfail-probe[" + group + "] " + server);
-        this.thread.setDaemon(true);
+        this.traffic = applicationSessions == null || !config.observe() ? null : new ApplicationTraffic(applicationSessions);
+        this.timeoutNanos = config.checkTimeout().toNanos();
+        this.fastNanos = config.checkFastInterval().toNanos();
+        this.silenceMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(fastNanos) / 2);
+        this.trafficScanNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1),
+                Math.min(TRAFFIC_SCAN_NANOS, TimeUnit.MILLISECONDS.toNanos(silenceMillis) / 4));
+        this.maxInFlight = maxInFlight(config.fall(), timeoutNanos, fastNanos);
+        String name = "stickyfail-probe[" + group + "] " + server;
+        this.scheduler = new Thread(this::loop, name);
+        this.scheduler.setDaemon(true);
+        AtomicInteger n = new AtomicInteger();
+        this.runners = new ThreadPoolExecutor(0, maxInFlight, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, name + " #" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Probes in flight at once: {@code fall} to collect the failures that mark the server down, one more so that a
+     * single slow probe among answered ones is outvoted even with {@code fall} 1; no more than can overlap within one
+     * {@code checkTimeout} (probes are aborted at their deadline).
+     */
+    static int maxInFlight(int fall, long timeoutNanos, long fastNanos) {
+        long overlapping = (timeoutNanos + fastNanos - 1) / fastNanos + 1;
+        return (int) Math.max(1, Math.min(Math.min(fall + 1L, overlapping), MAX_IN_FLIGHT));
     }
 
     public void start() {
         synchronized (lock) {
             running = true;
+            pauses = LocalPauses.acquire();
+            lastLaunchNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
         }
-        thread.start();
+        scheduler.start();
     }
 
-    /** Stops probing; the probe thread closes its probe on the way out. */
+    /** Stops probing; every probe is aborted and closed. */
     public void stop() {
-        Probe p;
+        List<Run> runs;
+        List<Probe> spare;
         synchronized (lock) {
+            if (!running) {
+                return;
+            }
             running = false;
-            p = probe;
+            runs = List.copyOf(inFlight);
+            runs.forEach(r -> r.done = true);
+            inFlight.clear();
+            spare = List.copyOf(idle);
+            idle.clear();
             lock.notifyAll();
         }
-        if (p != null) {
-            p.abort();
+        for (Run r : runs) {
+            abortQuietly(r.probe);
         }
-        thread.interrupt();
+        spare.forEach(this::closeQuietly);
+        runners.shutdown();
+        scheduler.interrupt();
         try {
-            thread.join(2000);
+            scheduler.join(2000);
+            if (!runners.awaitTermination(2, TimeUnit.SECONDS)) {
+                LOG.warn("stickyfail[{}] a probe of {} ignores abort(); its thread is left to finish on its own", group, server);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (thread.isAlive()) {
-            LOG.warn("stickyfail[{}] the probe of {} ignores abort(); its thread is left to finish on its own", group, server);
-        }
+        LocalPauses.release(); // probes still in flight are closed by their threads as they return
     }
 
     /**
      * A communication error on an application connection to this server: counts as one failed probe (at most one
-     * between two probes, so a burst of errors from many connections is one failure, not {@code fall}), and a probe
-     * runs at once to confirm it.
+     * between two probe results, so a burst of errors from many connections is one failure, not {@code fall}), and a
+     * probe runs at once to confirm it (or, while one is in flight, the next one {@code checkFastInterval} after it).
      *
      * @return whether this error was counted (false when one already was since the last probe, or when the server is
      *         already down: then its probes alone decide when it comes back)
@@ -131,192 +217,327 @@ public final class ServerMonitor {
                 passiveCountedSinceProbe = true;
                 apply(ProbeOutcome.FAIL, "passive: " + describe(error));
             }
-            probeNow = true;
-            lock.notifyAll();
+            probeNow("an application connection failed");
             return count;
         }
     }
 
-    private void loop() {
-        try {
-            probeUntilStopped();
-        } finally {
-            Probe p;
-            synchronized (lock) {
-                p = probe;
-                probe = null;
-            }
-            if (p != null) {
-                try {
-                    p.close();
-                } catch (RuntimeException e) {
-                    LOG.debug("stickyfail[{}] closing the probe of {} failed", group, server, e);
-                }
-            }
-        }
+    /** Must hold lock. */
+    private void probeNow(String cause) {
+        probeNow = true;
+        probeNowCause = cause;
+        lock.notifyAll();
     }
 
-    private void probeUntilStopped() {
-        long nextStart = System.nanoTime();
+    // ---------------------------------------------------------------- scheduling
+
+    private void loop() {
         while (true) {
             try {
-                nextStart = probeWhenDue(nextStart);
-            } catch (StoppedException e) {
-                return;
+                if (!scheduleOnce()) {
+                    return;
+                }
             } catch (Throwable t) {
-                // a bug in a probe or in a listener must not kill the thread: that server's health would freeze
+                // a bug in a probe factory or in a listener must not kill the thread: that server's health would freeze
                 LOG.error("stickyfail[{}] unexpected error while probing {}; probing goes on", group, server, t);
-                nextStart = System.nanoTime() + config.checkFastInterval().toNanos();
-            }
-        }
-    }
-
-    private static final class StoppedException extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        StoppedException() {
-            super(null, null, false, false);
-        }
-    }
-
-    /** Waits until the next probe is due (or asked for), runs it, and returns when the one after is due. */
-    private long probeWhenDue(long nextStart) throws StoppedException {
-        {
-            synchronized (lock) {
-                while (running && !probeNow) {
-                    long waitNanos = nextStart - System.nanoTime();
-                    if (waitNanos <= 0) {
-                        break;
-                    }
+                synchronized (lock) {
                     try {
-                        TimeUnit.NANOSECONDS.timedWait(lock, waitNanos);
+                        TimeUnit.NANOSECONDS.timedWait(lock, fastNanos);
                     } catch (InterruptedException e) {
                         if (!running) {
-                            throw new StoppedException();
+                            return;
                         }
                     }
                 }
-                if (!running) {
-                    throw new StoppedException();
-                }
-                probeNow = false;
-                passiveCountedSinceProbe = false;
             }
-            long start = System.nanoTime();
-            probeOnce(start);
-            return start + interval().toNanos();
         }
     }
 
-    private void probeOnce(long start) {
-        Run run = new Run(start);
-        Probe p;
-        synchronized (lock) {
-            if (!running) {
-                return;
-            }
-            if (probe == null) {
+    /** Waits until a probe is due, and starts it; false once stopped. */
+    private boolean scheduleOnce() {
+        Run run;
+        while (true) {
+            boolean scan;
+            long answeredMillis;
+            synchronized (lock) {
+                if (!running) {
+                    return false;
+                }
+                long now = System.nanoTime();
+                long due = nextLaunch(now);
+                if (due != NEVER && due - now <= 0) {
+                    run = new Run(now, idle.pollFirst());
+                    if (probeNow && LOG.isDebugEnabled()) {
+                        LOG.debug("stickyfail[{}] probing {} now: {}", group, server, probeNowCause);
+                    }
+                    probeNow = false;
+                    lastLaunchNanos = now;
+                    inFlight.add(run);
+                    break;
+                }
+                long wait = due == NEVER ? TimeUnit.SECONDS.toNanos(1) : due - now;
+                if (watchesTraffic()) {
+                    wait = Math.min(wait, trafficScanNanos);
+                }
                 try {
-                    probe = probeFactory.get();
-                } catch (Throwable t) {
-                    LOG.error("stickyfail[{}] cannot create the probe of {}; counted as a failed probe", group, server, t);
-                    lastDelivery = record(ProbeResult.fail("the probe could not be created: " + describe(t)),
-                            System.nanoTime() - start);
+                    TimeUnit.NANOSECONDS.timedWait(lock, wait);
+                } catch (InterruptedException e) {
+                    if (!running) {
+                        return false;
+                    }
+                }
+                scan = watchesTraffic() && !probeNow;
+                answeredMillis = lastAnswerMillis;
+            }
+            String silence = scan ? applicationSilence(answeredMillis) : null; // outside the lock: reads connections
+            if (silence != null) {
+                synchronized (lock) {
+                    probeNow(silence);
                 }
             }
-            p = probe;
-            if (p != null) {
-                current = run;
+        }
+        launch(run);
+        return true;
+    }
+
+    private static final long NEVER = Long.MIN_VALUE;
+
+    /** Must hold lock. When the next probe may start (nanoTime), or {@link #NEVER} until something changes. */
+    private long nextLaunch(long now) {
+        if (inFlight.size() >= maxInFlight) {
+            return NEVER;
+        }
+        if (!inFlight.isEmpty()) {
+            // another probe while one is in flight only when it is late (even when asked for at once: a burst of
+            // passive reports must not start a burst of probes), and only once the server has answered before
+            return overlapAllowed() ? lastLaunchNanos + fastNanos : NEVER;
+        }
+        return probeNow ? now : lastLaunchNanos + interval().toNanos();
+    }
+
+    /** Must hold lock. */
+    private boolean overlapAllowed() {
+        ServerState s = health.state();
+        return everAnswered && (s == ServerState.UP || s == ServerState.GOING_DOWN);
+    }
+
+    /** Must hold lock. Whether the application's traffic is what may make the next probe start early. */
+    private boolean watchesTraffic() {
+        return traffic != null && inFlight.isEmpty() && overlapAllowed();
+    }
+
+    /**
+     * Why to probe now, or {@code null}: requests the application sent after the server's last answer (to them, or to
+     * a probe at {@code answeredMillis}) have waited half of {@code checkFastInterval}. A probe costs a ping; waiting
+     * longer would only add to the time a hung server keeps every request waiting.
+     */
+    private String applicationSilence(long answeredMillis) {
+        ApplicationTraffic.Scan scan;
+        try {
+            scan = traffic.scan(answeredMillis);
+        } catch (RuntimeException e) {
+            LOG.debug("stickyfail[{}] reading the application's traffic to {} failed", group, server, e);
+            return null;
+        }
+        long waited = scan.silentWaitMillis(System.currentTimeMillis());
+        if (waited < silenceMillis || waited > TimeUnit.MINUTES.toMillis(10)) {
+            return null; // not yet; or a wall clock that jumped back
+        }
+        return "application requests unanswered for " + waited + " ms";
+    }
+
+    private Duration interval() {
+        switch (health.state()) {
+            case UP:
+                return config.checkInterval();
+            case DOWN:
+                return config.checkDownInterval();
+            default:
+                return config.checkFastInterval();
+        }
+    }
+
+    // ---------------------------------------------------------------- one probe
+
+    private void launch(Run run) {
+        if (run.probe == null) {
+            try {
+                run.probe = probeFactory.get();
+            } catch (Throwable t) {
+                LOG.error("stickyfail[{}] cannot create the probe of {}; counted as a failed probe", group, server, t);
+                ProbeDelivery d;
+                synchronized (lock) {
+                    inFlight.remove(run);
+                    run.done = true;
+                    d = record(run, ProbeResult.fail("the probe could not be created: " + describe(t)), false,
+                            System.nanoTime() - run.start);
+                    lock.notifyAll();
+                }
+                deliver(d);
+                return;
             }
         }
-        deliverProbe();
-        if (p == null) {
-            return;
+        run.deadline = watchdog.schedule(() -> overrun(run), timeoutNanos, TimeUnit.NANOSECONDS);
+        try {
+            runners.execute(() -> execute(run));
+        } catch (RejectedExecutionException e) {
+            // stopped meanwhile, or every runner still busy with probes that ignore abort()
+            run.deadline.cancel(false);
+            Probe spare;
+            synchronized (lock) {
+                inFlight.remove(run);
+                run.done = true;
+                spare = running ? keep(run.probe) : run.probe;
+                lock.notifyAll();
+            }
+            closeQuietly(spare);
         }
-        long timeoutNanos = config.checkTimeout().toNanos();
-        run.deadline = watchdog.schedule(() -> overrun(run, p), timeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void execute(Run run) {
+        Probe p = run.probe;
         ProbeResult result;
+        boolean answered;
         try {
             result = p.check();
+            answered = true; // a verdict, even a negative one, is an answer
         } catch (Throwable t) {
             result = classify(t);
+            answered = result.outcome() == ProbeOutcome.SERVER_ERROR;
             if (!(t instanceof java.sql.SQLException) && !(t instanceof java.io.IOException)
                     && !result.equals(lastResult)) {
                 LOG.warn("stickyfail[{}] the probe of {} threw; counted as a failed probe", group, server, t);
             }
         }
-        run.deadline.cancel(false);
-        long latency = System.nanoTime() - start;
-        synchronized (lock) {
-            current = null;
-            if (run.overrun) {
-                return; // already counted as failed by the watchdog
-            }
-            if (latency > timeoutNanos && result.outcome() == ProbeOutcome.PASS) {
-                result = ProbeResult.fail("probe took " + latency / 1_000_000 + " ms, over checkTimeout "
-                        + config.checkTimeout().toMillis() + " ms");
-            }
-            lastDelivery = record(result, latency);
+        ScheduledFuture<?> deadline = run.deadline;
+        if (deadline != null) {
+            deadline.cancel(false);
         }
-        deliverProbe();
+        long end = System.nanoTime();
+        ProbeDelivery d = null;
+        Probe spare;
+        List<Run> cancelled = List.of();
+        synchronized (lock) {
+            boolean counted = run.done || run.counted; // cancelled, or the watchdog counted it
+            run.done = true;
+            inFlight.remove(run);
+            spare = running ? keep(p) : p;
+            if (!counted && running) {
+                long latency = end - run.start;
+                long ran = latency - pauses.pausedWithin(run.start, end);
+                if (ran > timeoutNanos && result.outcome() == ProbeOutcome.PASS && pauses.settled(end)) {
+                    result = ProbeResult.fail("probe took " + TimeUnit.NANOSECONDS.toMillis(ran) + " ms, over checkTimeout "
+                            + config.checkTimeout().toMillis() + " ms");
+                    answered = false;
+                }
+                d = record(run, result, answered, latency);
+                cancelled = cancelIfDown();
+            }
+            lock.notifyAll();
+        }
+        deliver(d);
+        cancelled.forEach(r -> abortQuietly(r.probe));
+        closeQuietly(spare);
     }
 
-    /** Hands the last recorded probe to the observer, outside the lock. */
-    private void deliverProbe() {
+    /** Must hold lock. Keeps a probe (and its session) for the next start; returns one to close, or null. */
+    private Probe keep(Probe p) {
+        if (p == null) {
+            return null;
+        }
+        // once nothing is in flight any more, one spare session is enough
+        if (inFlight.isEmpty() && !idle.isEmpty()) {
+            return p;
+        }
+        idle.addFirst(p);
+        return null;
+    }
+
+    /** The probe ran past its deadline: count it failed now (if the server said nothing since), and free its thread. */
+    private void overrun(Run run) {
         ProbeDelivery d;
+        List<Run> cancelled;
         synchronized (lock) {
-            d = lastDelivery;
-            lastDelivery = null;
-        }
-        if (d != null) {
-            try {
-                observer.onProbe(this, d.result, Duration.ofNanos(d.latencyNanos));
-            } catch (RuntimeException e) {
-                LOG.warn("stickyfail[{}] probe observer failed for {}", group, server, e);
-            }
-        }
-    }
-
-    private record ProbeDelivery(ProbeResult result, long latencyNanos) {
-    }
-
-    /** The probe ran past its deadline: count it failed now, and free its thread. */
-    private void overrun(Run run, Probe p) {
-        synchronized (lock) {
-            if (current != run || !running) {
+            if (run.done || !running) {
                 return;
             }
-            long latency = System.nanoTime() - run.start;
-            if (run.overrun && health instanceof Health.Unknown && latency < FIRST_ANSWER_GRACE_NANOS) {
+            long now = System.nanoTime();
+            if (!pauses.settled(now)) {
+                // this JVM was (or is) paused and the detector has not caught up: decide once it has
+                run.deadline = watchdog.schedule(() -> overrun(run), LocalPauses.TICK_MILLIS * 2, TimeUnit.MILLISECONDS);
+                return;
+            }
+            long since = run.counted ? run.lastCount : run.start;
+            long ran = now - since - pauses.pausedWithin(since, now);
+            if (ran < timeoutNanos) {
+                run.deadline = watchdog.schedule(() -> overrun(run), timeoutNanos - ran, TimeUnit.NANOSECONDS);
+                return;
+            }
+            long latency = now - run.start;
+            if (run.counted && health instanceof Health.Unknown && latency < FIRST_ANSWER_GRACE_NANOS) {
                 // Before its first answer a server's probe may be slow for reasons of ours (a cold JVM loading the
                 // driver, on a busy machine): its timeout counted once, and a probe still running does not count again
                 // yet. Otherwise the first decision could pass over a healthy primary for the backup, and stick there.
-                run.deadline = watchdog.schedule(() -> overrun(run, p), config.checkTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                run.lastCount = now;
+                run.deadline = watchdog.schedule(() -> overrun(run), timeoutNanos, TimeUnit.NANOSECONDS);
                 return;
             }
-            ProbeResult result = ProbeResult.fail(run.overrun
-                    ? "probe still stuck after " + latency / 1_000_000 + " ms"
+            ProbeResult result = ProbeResult.fail(run.counted
+                    ? "probe still stuck after " + TimeUnit.NANOSECONDS.toMillis(latency) + " ms"
                     : "timed out after " + config.checkTimeout().toMillis() + " ms");
-            run.overrun = true;
-            lastDelivery = record(result, latency);
-            // a probe that ignores abort() keeps failing, once per timeout, until it returns
-            run.deadline = watchdog.schedule(() -> overrun(run, p), config.checkTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            run.counted = true;
+            run.lastCount = now;
+            d = record(run, result, false, latency);
+            cancelled = cancelIfDown();
+            if (!run.done) {
+                // a probe that ignores abort() keeps failing, once per timeout, until it returns
+                run.deadline = watchdog.schedule(() -> overrun(run), timeoutNanos, TimeUnit.NANOSECONDS);
+            }
         }
-        deliverProbe();
-        try {
-            p.abort();
-        } catch (RuntimeException e) {
-            LOG.warn("stickyfail[{}] abort() of the probe of {} failed", group, server, e);
+        deliver(d);
+        cancelled.forEach(r -> abortQuietly(r.probe));
+        abortQuietly(run.probe);
+    }
+
+    /**
+     * Must hold lock. Once the server is down, probes still in flight say nothing new (the down interval paces the
+     * next ones): they are cancelled, uncounted, and aborted by the caller outside the lock.
+     */
+    private List<Run> cancelIfDown() {
+        if (health.state() != ServerState.DOWN || inFlight.isEmpty()) {
+            return List.of();
         }
+        List<Run> cancelled = new ArrayList<>();
+        for (Run r : inFlight) {
+            if (!r.done) {
+                r.done = true;
+                cancelled.add(r);
+            }
+        }
+        return cancelled;
     }
 
     /** Must hold lock. @return what to deliver to the observer once the lock is released */
-    private ProbeDelivery record(ProbeResult result, long latencyNanos) {
+    private ProbeDelivery record(Run run, ProbeResult result, boolean answered, long latencyNanos) {
         ProbeResult previous = lastResult;
+        long now = System.nanoTime();
         lastResult = result;
         lastLatencyNanos = latencyNanos;
-        lastProbeEndNanos = System.nanoTime();
-        apply(result.outcome(), result.detail());
+        lastProbeEndNanos = now;
+        boolean silentFailure = !answered && result.outcome() == ProbeOutcome.FAIL;
+        if (silentFailure && everAnswered && lastAnswerNanos - run.start > 0) {
+            // the server answered another probe after this one was sent: this probe was slow or lost, the server was not
+            LOG.debug("stickyfail[{}] probe of {} failed ({}) but the server answered since it started: not counted",
+                    group, server, result.detail());
+        } else {
+            apply(result.outcome(), result.detail());
+        }
+        passiveCountedSinceProbe = false;
+        if (answered) {
+            everAnswered = true;
+            lastAnswerNanos = now;
+            lastAnswerMillis = System.currentTimeMillis();
+        }
         if (result.outcome() == ProbeOutcome.SERVER_ERROR && !result.equals(previous)) {
             // once per distinct error, not at every probe: a server refusing the probe's login would flood the log
             LOG.warn("stickyfail[{}] probe of {} answered with an error (a failed probe until the server has passed one, "
@@ -335,14 +556,40 @@ public final class ServerMonitor {
         }
     }
 
-    private Duration interval() {
-        switch (health.state()) {
-            case UP:
-                return config.checkInterval();
-            case DOWN:
-                return config.checkDownInterval();
-            default:
-                return config.checkFastInterval();
+    /** Hands a recorded probe to the observer, outside the lock. */
+    private void deliver(ProbeDelivery d) {
+        if (d == null) {
+            return;
+        }
+        try {
+            observer.onProbe(this, d.result, Duration.ofNanos(d.latencyNanos));
+        } catch (RuntimeException e) {
+            LOG.warn("stickyfail[{}] probe observer failed for {}", group, server, e);
+        }
+    }
+
+    private record ProbeDelivery(ProbeResult result, long latencyNanos) {
+    }
+
+    private void abortQuietly(Probe p) {
+        if (p == null) {
+            return;
+        }
+        try {
+            p.abort();
+        } catch (RuntimeException e) {
+            LOG.warn("stickyfail[{}] abort() of the probe of {} failed", group, server, e);
+        }
+    }
+
+    private void closeQuietly(Probe p) {
+        if (p == null) {
+            return;
+        }
+        try {
+            p.close();
+        } catch (RuntimeException e) {
+            LOG.debug("stickyfail[{}] closing a probe of {} failed", group, server, e);
         }
     }
 
@@ -426,14 +673,18 @@ public final class ServerMonitor {
         return lastProbeEndNanos;
     }
 
-    /** A running probe: whether the watchdog already counted it, and its deadline. */
+    /** A probe in flight: its session, whether the watchdog counted it, and its deadline. */
     private static final class Run {
         final long start;
+        Probe probe; // set before it runs; guarded by the monitor's lock afterwards
         volatile ScheduledFuture<?> deadline;
-        boolean overrun; // guarded by the monitor's lock
+        boolean done; // guarded by the monitor's lock: finished, counted or cancelled; nothing more to count
+        boolean counted; // guarded by the monitor's lock: the watchdog counted it at least once
+        long lastCount; // guarded by the monitor's lock
 
-        Run(long start) {
+        Run(long start, Probe probe) {
             this.start = start;
+            this.probe = probe;
         }
     }
 }

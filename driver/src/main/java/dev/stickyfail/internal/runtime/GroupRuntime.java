@@ -44,6 +44,8 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.StreamSupport;
 
 /**
  * One group (same servers and settings) in this JVM, shared by every connection and DataSource that names it. It wires
@@ -105,8 +107,12 @@ public final class GroupRuntime implements GroupAdmin {
         MonitorObserver observer = new MonitorObserver();
         for (int i = 0; i < servers.length; i++) {
             ProbeTarget target = new Target(servers[i]);
+            int server = i;
+            // the application's own sessions to the server, read by the monitor in the background (never the hot path)
+            Supplier<Iterable<Connection>> sessions = () -> () -> StreamSupport.stream(
+                    registry.connections(server).spliterator(), false).map(TrackedConnection::physical).iterator();
             monitors[i] = new ServerMonitor(name, i, servers[i], config, () -> Probes.create(config.check(), target),
-                    observer, watchdog);
+                    observer, watchdog, sessions);
         }
         this.mbean = config.jmx() ? new GroupMBean(this) : null;
         this.gate = new ConnectionGate(this);

@@ -1,0 +1,98 @@
+package dev.stickyfail.internal.health;
+
+import com.mysql.cj.MysqlConnection;
+import com.mysql.cj.NativeSession;
+import com.mysql.cj.protocol.PacketReceivedTimeHolder;
+import com.mysql.cj.protocol.PacketSentTimeHolder;
+import com.mysql.cj.protocol.Protocol;
+
+import java.sql.Connection;
+import java.util.function.Supplier;
+
+/**
+ * What the application's own sessions to one server show, read from the times Connector/J keeps anyway (its
+ * {@code maintainTimeStats}, on by default: the "last packet received ... ms ago" of its error messages): when the
+ * server last sent anything on any of them, and the oldest request sent after that which is still unanswered. Nothing
+ * is added to the statement path; a scan reads two fields per connection.
+ *
+ * <p>A hung or cut-off server leaves every request unanswered from the moment it hangs, while a probe may be up to
+ * {@code checkInterval} away. That evidence only makes the monitor probe at once: it never counts as a failure, since a
+ * long statement, or a lock wait, also goes unanswered while the server is fine.
+ */
+final class ApplicationTraffic {
+
+    /** A scan: both times on the wall clock in milliseconds (Connector/J's), 0 when unknown. */
+    record Scan(long lastReceivedMillis, long oldestUnansweredMillis) {
+        static final Scan NONE = new Scan(0, 0);
+
+        /**
+         * How long a request has waited that was sent when the server had been silent since {@code quietSinceMillis}
+         * (its last answer to anyone, probes included) at the latest: 0 when none waits.
+         */
+        long silentWaitMillis(long nowMillis) {
+            return oldestUnansweredMillis == 0 ? 0 : Math.max(0, nowMillis - oldestUnansweredMillis);
+        }
+    }
+
+    private final Supplier<? extends Iterable<? extends Connection>> sessions;
+
+    ApplicationTraffic(Supplier<? extends Iterable<? extends Connection>> sessions) {
+        this.sessions = sessions;
+    }
+
+    /**
+     * Reads every session: the latest receive, and the oldest send still unanswered that came after the server's last
+     * answer on any session or to a probe ({@code answeredMillis}); a request sent before that answer is merely slow
+     * (the server was alive after it was sent), so it is not evidence of silence.
+     */
+    Scan scan(long answeredMillis) {
+        long lastReceived = 0;
+        long[] pendingSends = null;
+        int pending = 0;
+        for (Connection c : sessions.get()) {
+            Protocol<?> protocol = protocolOf(c);
+            if (protocol == null) {
+                continue;
+            }
+            long received;
+            long sent;
+            try {
+                PacketReceivedTimeHolder r = protocol.getPacketReceivedTimeHolder();
+                PacketSentTimeHolder s = protocol.getPacketSentTimeHolder();
+                received = r == null ? 0 : r.getLastPacketReceivedTime();
+                sent = s == null ? 0 : s.getLastPacketSentTime();
+            } catch (RuntimeException e) {
+                continue; // closed meanwhile
+            }
+            lastReceived = Math.max(lastReceived, received);
+            if (sent > received) {
+                if (pendingSends == null) {
+                    pendingSends = new long[8];
+                } else if (pending == pendingSends.length) {
+                    pendingSends = java.util.Arrays.copyOf(pendingSends, pending * 2);
+                }
+                pendingSends[pending++] = sent;
+            }
+        }
+        long quiet = Math.max(lastReceived, answeredMillis);
+        long oldest = 0;
+        for (int i = 0; i < pending; i++) {
+            long sent = pendingSends[i];
+            if (sent >= quiet && (oldest == 0 || sent < oldest)) {
+                oldest = sent;
+            }
+        }
+        return new Scan(lastReceived, oldest);
+    }
+
+    private static Protocol<?> protocolOf(Connection c) {
+        try {
+            if (c instanceof MysqlConnection m && m.getSession() instanceof NativeSession s) {
+                return s.getProtocol();
+            }
+        } catch (RuntimeException e) {
+            // a closed connection may have no session any more
+        }
+        return null;
+    }
+}
