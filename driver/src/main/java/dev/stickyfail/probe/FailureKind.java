@@ -23,6 +23,9 @@ public enum FailureKind {
         if (error instanceof SQLException && isApplicationSide(((SQLException) error).getSQLState())) {
             return SERVER; // whatever broke the connection before, this error is about its use, not the server
         }
+        if (error instanceof SQLException && answeredBySession(((SQLException) error).getErrorCode())) {
+            return SERVER;
+        }
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof ConnectException && !(t instanceof NoRouteToHostException)) {
                 return REFUSED;
@@ -47,6 +50,17 @@ public enum FailureKind {
      */
     public static boolean isCommunicationState(String sqlState) {
         return sqlState != null && sqlState.startsWith("08") && !isApplicationSide(sqlState);
+    }
+
+    /**
+     * Errors the server sends on a session that stays open, although Connector/J gives them SQLState 08S01: 1047
+     * (a Galera node refusing statements while it is not ready: "WSREP has not yet prepared node for application use")
+     * and 1153 (a packet larger than {@code max_allowed_packet}). The server answered; counting them as a broken
+     * connection made a Galera view change, which refuses statements on every node for a moment, mark two healthy
+     * nodes down within milliseconds.
+     */
+    private static boolean answeredBySession(int vendorCode) {
+        return vendorCode == 1047 || vendorCode == 1153;
     }
 
     private static boolean isApplicationSide(String sqlState) {

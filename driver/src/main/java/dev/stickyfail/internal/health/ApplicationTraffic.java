@@ -85,6 +85,24 @@ final class ApplicationTraffic {
         return new Scan(lastReceived, oldest);
     }
 
+    /** The latest time (wall clock, milliseconds) any session received a packet from the server; 0 when none did. */
+    long lastReceivedMillis() {
+        long lastReceived = 0;
+        for (Connection c : sessions.get()) {
+            Protocol<?> protocol = protocolOf(c);
+            if (protocol == null) {
+                continue;
+            }
+            try {
+                PacketReceivedTimeHolder r = protocol.getPacketReceivedTimeHolder();
+                lastReceived = Math.max(lastReceived, r == null ? 0 : r.getLastPacketReceivedTime());
+            } catch (RuntimeException e) {
+                // closed meanwhile
+            }
+        }
+        return lastReceived;
+    }
+
     private static Protocol<?> protocolOf(Connection c) {
         try {
             if (c instanceof MysqlConnection m && m.getSession() instanceof NativeSession s) {

@@ -200,10 +200,11 @@ public final class ServerMonitor {
 
     /**
      * A communication error on an application connection to this server: counts as one failed probe (at most one
-     * between two probe results, so a burst of errors from many connections is one failure, not {@code fall}), and a
-     * probe runs at once to confirm it (or, while one is in flight, the next one {@code checkFastInterval} after it).
+     * until a probe passes, so a burst of errors from many connections is one failure, not {@code fall}, and the
+     * probes alone add the others), and a probe runs at once to confirm it (or, while one is in flight, the next one
+     * {@code checkFastInterval} after it).
      *
-     * @return whether this error was counted (false when one already was since the last probe, or when the server is
+     * @return whether this error was counted (false when one already was since the last passed probe, or when the server is
      *         already down: then its probes alone decide when it comes back)
      */
     public boolean reportPassiveFailure(Throwable error) {
@@ -331,6 +332,22 @@ public final class ServerMonitor {
      * a probe at {@code answeredMillis}) have waited half of {@code checkFastInterval}. A probe costs a ping; waiting
      * longer would only add to the time a hung server keeps every request waiting.
      */
+    /**
+     * Whether an application session to this server received anything at or after {@code sinceMillis} (wall clock,
+     * Connector/J's resolution): proof the server was alive after a probe started. Read outside the lock.
+     */
+    private boolean applicationAnsweredSince(long sinceMillis) {
+        if (traffic == null) {
+            return false;
+        }
+        try {
+            return traffic.lastReceivedMillis() > sinceMillis;
+        } catch (RuntimeException e) {
+            LOG.debug("stickyfail[{}] reading the application's traffic to {} failed", group, server, e);
+            return false;
+        }
+    }
+
     private String applicationSilence(long answeredMillis) {
         ApplicationTraffic.Scan scan;
         try {
@@ -369,7 +386,7 @@ public final class ServerMonitor {
                 synchronized (lock) {
                     inFlight.remove(run);
                     run.done = true;
-                    d = record(run, ProbeResult.fail("the probe could not be created: " + describe(t)), false,
+                    d = record(run, ProbeResult.fail("the probe could not be created: " + describe(t)), false, false,
                             System.nanoTime() - run.start);
                     lock.notifyAll();
                 }
@@ -414,6 +431,7 @@ public final class ServerMonitor {
             deadline.cancel(false);
         }
         long end = System.nanoTime();
+        boolean applicationAnswered = applicationAnsweredSince(run.startMillis);
         ProbeDelivery d = null;
         Probe spare;
         List<Run> cancelled = List.of();
@@ -430,7 +448,7 @@ public final class ServerMonitor {
                             + config.checkTimeout().toMillis() + " ms");
                     answered = false;
                 }
-                d = record(run, result, answered, latency);
+                d = record(run, result, answered, applicationAnswered, latency);
                 cancelled = cancelIfDown();
             }
             lock.notifyAll();
@@ -457,6 +475,7 @@ public final class ServerMonitor {
     private void overrun(Run run) {
         ProbeDelivery d;
         List<Run> cancelled;
+        boolean applicationAnswered = applicationAnsweredSince(run.startMillis);
         synchronized (lock) {
             if (run.done || !running) {
                 return;
@@ -487,7 +506,7 @@ public final class ServerMonitor {
                     : "timed out after " + config.checkTimeout().toMillis() + " ms");
             run.counted = true;
             run.lastCount = now;
-            d = record(run, result, false, latency);
+            d = record(run, result, false, applicationAnswered, latency);
             cancelled = cancelIfDown();
             if (!run.done) {
                 // a probe that ignores abort() keeps failing, once per timeout, until it returns
@@ -518,21 +537,27 @@ public final class ServerMonitor {
     }
 
     /** Must hold lock. @return what to deliver to the observer once the lock is released */
-    private ProbeDelivery record(Run run, ProbeResult result, boolean answered, long latencyNanos) {
+    private ProbeDelivery record(Run run, ProbeResult result, boolean answered, boolean applicationAnswered,
+                                 long latencyNanos) {
         ProbeResult previous = lastResult;
         long now = System.nanoTime();
         lastResult = result;
         lastLatencyNanos = latencyNanos;
         lastProbeEndNanos = now;
         boolean silentFailure = !answered && result.outcome() == ProbeOutcome.FAIL;
-        if (silentFailure && everAnswered && lastAnswerNanos - run.start > 0) {
-            // the server answered another probe after this one was sent: this probe was slow or lost, the server was not
+        if (silentFailure && everAnswered && (lastAnswerNanos - run.start > 0 || applicationAnswered)) {
+            // the server answered another probe, or the application, after this one was sent: this probe was slow or
+            // lost, the server was not (a server saturated by queries answers them late, but it answers)
             LOG.debug("stickyfail[{}] probe of {} failed ({}) but the server answered since it started: not counted",
                     group, server, result.detail());
         } else {
             apply(result.outcome(), result.detail());
         }
-        passiveCountedSinceProbe = false;
+        if (result.outcome() == ProbeOutcome.PASS) {
+            // a passive failure counts once until a probe passes: a burst of application errors interleaved with
+            // the probes they trigger must not add up to fall within milliseconds; the probes confirm
+            passiveCountedSinceProbe = false;
+        }
         if (answered) {
             everAnswered = true;
             lastAnswerNanos = now;
@@ -676,6 +701,8 @@ public final class ServerMonitor {
     /** A probe in flight: its session, whether the watchdog counted it, and its deadline. */
     private static final class Run {
         final long start;
+        /** The start on the wall clock, which Connector/J's packet times use. */
+        final long startMillis;
         Probe probe; // set before it runs; guarded by the monitor's lock afterwards
         volatile ScheduledFuture<?> deadline;
         boolean done; // guarded by the monitor's lock: finished, counted or cancelled; nothing more to count
@@ -684,6 +711,7 @@ public final class ServerMonitor {
 
         Run(long start, Probe probe) {
             this.start = start;
+            this.startMillis = System.currentTimeMillis();
             this.probe = probe;
         }
     }
