@@ -171,7 +171,7 @@ class ServerFenceTest {
                 await().atMost(Duration.ofSeconds(30)).until(() -> admin.activeServer().orElse("").equals(name(1)));
                 await().atMost(Duration.ofSeconds(5)).until(() -> switches.stream().anyMatch(e -> e.from() != null));
                 SwitchEvent e = switches.stream().filter(s -> s.from() != null).findFirst().orElseThrow();
-                assertThat(e.reason()).contains("not fenced at the server").contains("(it is down here)");
+                assertThat(e.reason()).contains("not fenced at the server").contains("(its probes fail here)");
             } finally {
                 group.server(0).thaw();
             }

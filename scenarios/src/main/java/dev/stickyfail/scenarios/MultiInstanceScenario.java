@@ -69,7 +69,11 @@ public final class MultiInstanceScenario implements AutoCloseable {
          * operator switches everybody to the backup; then the lock is released. The UPDATE must not commit on the
          * primary, and its caller is told a connection-class SQLState.
          */
-        LOCK_WAIT;
+        LOCK_WAIT,
+        /** The primary hangs (SIGSTOP): every instance's connections to it stay open and get no answer. */
+        FREEZE,
+        /** The primary is cut off from every instance (their proxies swallow every byte); it stays up behind. */
+        BLACKHOLE;
 
         /** {@code one-host-lost}: the option's spelling. */
         public String option() {
@@ -79,10 +83,11 @@ public final class MultiInstanceScenario implements AutoCloseable {
         /**
          * Whether the fault hangs the primary, so that what it had already received runs when it wakes, after the
          * backup's first write (the limit no client can close; such rows are exempt from the audit if their write
-         * began before the fault). None of these faults does: the primary is killed, or stays up and is fenced.
+         * began before the fault). Only {@link #FREEZE} does; otherwise the primary is killed, or stays up and is
+         * fenced, or is cut off (the bytes are swallowed).
          */
         boolean hangsPrimary() {
-            return false;
+            return this == FREEZE;
         }
     }
 
@@ -368,6 +373,12 @@ public final class MultiInstanceScenario implements AutoCloseable {
                 instances.get(lost).kill();
             }
             case CUT_ONE -> byInstance[last()][0].blackhole();
+            case FREEZE -> group.server(0).freeze();
+            case BLACKHOLE -> {
+                for (FaultProxy[] proxies : byInstance) {
+                    proxies[0].blackhole();
+                }
+            }
             case PAUSE_ONE, ROLLING, LOCK_WAIT -> operatorSwitch(instances.get(0), backup);
         }
         List<Integer> expected = new ArrayList<>();
@@ -407,7 +418,12 @@ public final class MultiInstanceScenario implements AutoCloseable {
                 || fault == Fault.ONE_HOST_LOST) {
             group.server(0).start(); // back: nothing may move
         }
-        byInstance[last()][0].passThrough();
+        if (fault == Fault.FREEZE) {
+            group.server(0).thaw(); // what it had received runs now: exempt if begun before the fault
+        }
+        for (FaultProxy[] proxies : byInstance) {
+            proxies[0].passThrough();
+        }
         switch (fault) {
             case RESTART_ONE -> {
                 pace(after);

@@ -34,7 +34,8 @@ final class MultiInstanceBenchmark {
             "  --instances=3                       instances per run; a list (3,6,9) runs each count. 3: embedded",
             "                                      members; more: Hazelcast clients of 3 standalone members",
             "  --clients                           clients of 3 standalone members for 3 instances too",
-            "  --fault=kill,cut-one,pause-one      also one-host-lost, lock-wait, restart-one, restart-all, rolling; all =",
+            "  --fault=kill,cut-one,pause-one      also freeze, blackhole (the primary, for every instance), one-host-lost,",
+            "                                      lock-wait, restart-one, restart-all, rolling; all =",
             "                                      every one (default kill,cut-one,pause-one)",
             "  --contenders=shared,alone           shared = one decision in Hazelcast; shared-readonly = the same with",
             "                                      stickyfail.fenceReadOnly=true (fence user: the servers' root); alone =",
@@ -127,8 +128,9 @@ final class MultiInstanceBenchmark {
         out.println("all switched: from the fault until every instance (not lost or paused) routes to the backup, by its");
         out.println("status (polled every 100 ms); first on backup: from the fault to the backup's first row; all writing:");
         out.println("from the fault until every such instance has a row on the backup (server clock; -: one never did);");
-        out.println("target: issue 15's bound for this fault (lease + detection + 1 s; detection + 1 s with fenceReadOnly),");
-        out.println("met or not by 'all writing' (one host lost) or 'first on backup' (pause); back writing: a restarted or");
+        out.println("target: the bound for this fault (one host lost: lease + detection + 1 s; pause: detection + 1 s with");
+        out.println("fenceReadOnly, lease + 1 s without; kill 100 ms; freeze, blackhole 1 s), met or not by 'all writing' (one");
+        out.println("host lost) or 'first on backup' (the others); back writing: a restarted or");
         out.println("resumed instance writing again (ms, each); old after new: rows the old primary ran after the backup's");
         out.println("first row; sent after switch: those whose write began after its own instance had left the old primary;");
         out.println("lost: writes reported committed that are on neither server; held / lock-wait: what the commit of the");
@@ -136,12 +138,17 @@ final class MultiInstanceBenchmark {
         return failedRuns == 0 ? 0 : 3;
     }
 
-    /** Issue 15's target in ms for the faults it names, for this setup; -1 when it names none. */
+    /**
+     * The target in ms for the faults the issues name (15: one host lost, a paused instance; 16: a killed primary left
+     * within 100 ms, a frozen or cut-off one within 1 s), for this setup; -1 when none is named.
+     */
     static long targetMillis(Fault fault, Options options) {
         long detection = 500; // a refused probe: at most one checkInterval; an operator's switch: none
         return switch (fault) {
             case ONE_HOST_LOST -> options.lease().toMillis() + detection + 1000;
             case PAUSE_ONE -> options.fenceReadOnly() ? 1000 : options.lease().toMillis() + 1000;
+            case KILL -> 100;
+            case FREEZE, BLACKHOLE -> 1000;
             default -> -1;
         };
     }

@@ -77,7 +77,7 @@ public sealed interface Action {
     /**
      * Fence a server at the server: kill the sessions of the application's accounts there (all but the fencing
      * session), wait until they are gone, and with {@code readOnly} make it read-only. {@code downHere}: this instance
-     * sees it down, so the attempt gets a short budget (a dead or hung server does not answer; one that flapped back
+     * sees it down or its probes failing, so the attempt gets a short budget (a dead or hung server does not answer; one that flapped back
      * may, and what it still runs must not commit).
      */
     record FenceAtServer(long id, int server, String why, boolean readOnly, boolean downHere) implements Call {

@@ -909,7 +909,7 @@ public final class SwitchCore {
                         if (fenceIndex < toFence.size()) {
                             int i = toFence.get(fenceIndex++);
                             call(new Action.FenceAtServer(id(), i, "switch to " + addresses[target] + " (epoch "
-                                    + next.epoch() + "): " + why, s.fenceReadOnly(), !views[i].state().isUp()));
+                                    + next.epoch() + "): " + why, s.fenceReadOnly(), notAnsweringHere(i)));
                             return;
                         }
                         allReadOnly = s.fenceReadOnly() && !toFence.isEmpty() && answered.size() == addresses.length - 1
@@ -1182,5 +1182,15 @@ public final class SwitchCore {
 
     private static String describe(Decision d) {
         return d == null ? "none" : d.server() + " (epoch " + d.epoch() + ")";
+    }
+
+    /**
+     * Whether this instance's probes of server {@code i} are failing or it is down: then a fence login there gets the
+     * short budget. A server another instance left and whose probes fail here too is hung or cut off far more often
+     * than it answers in the next few hundred ms; if it does answer later, it is fenced at its first answer (GOING_UP)
+     * and, until then, by the leases. A healthy server answers a login in a few ms, well within the short budget.
+     */
+    private boolean notAnsweringHere(int i) {
+        return views[i].state() != ServerState.UP;
     }
 }

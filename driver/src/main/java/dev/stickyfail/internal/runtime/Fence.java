@@ -72,28 +72,39 @@ final class Fence {
         if (marked.isEmpty()) {
             return 0;
         }
+        // Marked, no statement starts on them; reset, nothing queued for the server is delivered and a thread blocked
+        // on the socket is freed. That is the fence. Connector/J's abort only frees its resources after it, so the
+        // switch waits for it only where no socket of ours could be reset.
+        List<TrackedConnection> uncut = new java.util.ArrayList<>(0);
         for (TrackedConnection t : marked) {
-            t.cutSocket();
+            if (!t.cutSocket()) {
+                uncut.add(t);
+            }
         }
-        CountDownLatch done = new CountDownLatch(marked.size());
+        CountDownLatch done = new CountDownLatch(uncut.size());
         for (TrackedConnection t : marked) {
+            boolean waited = uncut.contains(t);
             try {
                 aborter.execute(() -> {
                     try {
                         t.abortPhysical();
                     } finally {
-                        done.countDown();
+                        if (waited) {
+                            done.countDown();
+                        }
                     }
                 });
             } catch (RuntimeException e) { // rejected after close()
-                done.countDown();
+                if (waited) {
+                    done.countDown();
+                }
             }
         }
         try {
             if (!done.await(abortWait.toNanos(), TimeUnit.NANOSECONDS)) {
-                LOG.warn("stickyfail[{}] {} of {} aborted connections to {} are still closing after {} ms; their sockets "
-                                + "are reset and they are marked unusable, so the switch goes on", group, done.getCount(),
-                        marked.size(), why.server(), abortWait.toMillis());
+                LOG.warn("stickyfail[{}] {} of {} aborted connections to {} (opened without stickyfail's socket, so not "
+                                + "reset) are still closing after {} ms; they are marked unusable, so the switch goes on",
+                        group, done.getCount(), marked.size(), why.server(), abortWait.toMillis());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -104,7 +104,7 @@ final class ServerFence {
         if (!answered) {
             detail = accounts.isEmpty() ? "not fenced at the server: no application account is known yet"
                     : "not fenced at the server: it did not answer a fresh session within " + login + " ms"
-                    + (downHere ? " (it is down here)" : "") + " (" + String.join("; ", notes) + "); fenced by the leases "
+                    + (downHere ? " (its probes fail here)" : "") + " (" + String.join("; ", notes) + "); fenced by the leases "
                     + "and by every other instance that can reach it";
         } else {
             detail = "killed " + killed + " session" + (killed == 1 ? "" : "s") + " of " + accounts.keySet()

@@ -460,11 +460,14 @@ public final class TrackedConnection {
     }
 
     /** Resets the TCP connection (never blocks), so nothing more reaches the server and a blocked writer is freed. */
-    void cutSocket() {
+    /** @return whether a socket was there to cut (false: opened through a socket factory of the application's) */
+    boolean cutSocket() {
         FencingSocketFactory s = socket;
         if (s != null) {
             s.cut();
+            return true;
         }
+        return false;
     }
 
     /** Connector/J's abort; may block on a lock a stuck thread holds, so the fence runs it on its own thread. */
