@@ -1,51 +1,28 @@
 package dev.stickyfail.scenarios;
 
-import java.io.BufferedReader;
+import dev.stickyfail.testkit.ChildJvm;
+
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /** An {@link AppInstance} in a JVM of its own, as the scenario drives it: commands in, answers out, signals. */
 final class InstanceProcess implements AutoCloseable {
 
     private final String name;
-    private final Process process;
-    private final PrintWriter commands;
-    private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
+    private final ChildJvm jvm;
     private final Path results;
     private final Path log;
 
     private InstanceProcess(String name, Process process, Path results, Path log) {
         this.name = name;
-        this.process = process;
         this.results = results;
         this.log = log;
-        this.commands = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    if (line.startsWith("READY") || line.startsWith("OK") || line.startsWith("ERR")
-                            || line.startsWith("STATUS") || line.startsWith("DONE")) {
-                        answers.add(line);
-                    }
-                }
-            } catch (IOException e) {
-                // the process ended
-            }
-        }, "instance-" + name + "-stdout");
-        reader.setDaemon(true);
-        reader.start();
+        this.jvm = new ChildJvm("instance " + name, process, line -> line.startsWith("READY") || line.startsWith("OK")
+                || line.startsWith("ERR") || line.startsWith("STATUS") || line.startsWith("DONE"), log.toString());
     }
 
     /**
@@ -77,49 +54,20 @@ final class InstanceProcess implements AutoCloseable {
     }
 
     long pid() {
-        return process.pid();
+        return jvm.pid();
     }
 
     /** Waits for the next answer line, or throws naming the instance and its log. */
     String await(String prefix, long timeoutSeconds) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        try {
-            while (true) {
-                String line = answers.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (line == null) {
-                    throw new IllegalStateException("instance " + name + " did not answer " + prefix + " within "
-                            + timeoutSeconds + " s (alive: " + process.isAlive() + "); its log: " + log);
-                }
-                if (line.startsWith(prefix)) {
-                    return line;
-                }
-                if (line.startsWith("ERR")) {
-                    throw new IllegalStateException("instance " + name + ": " + line);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return jvm.await(prefix, timeoutSeconds);
     }
 
     String command(String line, String expect, long timeoutSeconds) {
-        commands.println(line);
-        return await(expect, timeoutSeconds);
+        return jvm.command(line, expect, timeoutSeconds);
     }
 
     void signal(String sig) {
-        try {
-            Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start();
-            if (k.waitFor() != 0) {
-                throw new IllegalStateException("kill -" + sig + " " + process.pid() + " failed");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        jvm.signal(sig);
     }
 
     /** Stops the writers and returns what each write's caller was told, when, and the group's events. */
@@ -134,7 +82,7 @@ final class InstanceProcess implements AutoCloseable {
     }
 
     boolean isAlive() {
-        return process.isAlive();
+        return jvm.isAlive();
     }
 
     Path log() {
@@ -143,9 +91,6 @@ final class InstanceProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        if (process.isAlive()) {
-            signal("CONT");
-            process.destroyForcibly();
-        }
+        jvm.close();
     }
 }

@@ -1,16 +1,12 @@
 package dev.stickyfail.benchmarks.failover;
 
+import dev.stickyfail.testkit.ChildJvm;
 import dev.stickyfail.testkit.FaultProxy;
 import dev.stickyfail.testkit.ProxiedGroup;
 import dev.stickyfail.testkit.ServerGroup;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -24,8 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -349,25 +343,10 @@ public final class HostileBenchmark {
 
     /** {@link HostileApp} in a JVM of its own. */
     static final class App implements AutoCloseable {
-        private final Process process;
-        private final PrintWriter commands;
-        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        private final ChildJvm jvm;
 
-        private App(Process process) {
-            this.process = process;
-            this.commands = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        lines.add(line);
-                    }
-                } catch (IOException e) {
-                    // the process ended
-                }
-            }, "hostile-app-stdout");
-            reader.setDaemon(true);
-            reader.start();
+        private App(Process process, Path log) {
+            this.jvm = new ChildJvm("the application", process, line -> true, log.toString());
         }
 
         static App start(String url, ServerGroup group, String primary, int writers, int rate, Path log,
@@ -384,52 +363,25 @@ public final class HostileBenchmark {
             } else {
                 pb.redirectError(log.toFile());
             }
-            App app = new App(pb.start());
+            App app = new App(pb.start(), log);
             app.await("READY", 120);
             return app;
         }
 
         String await(String prefix, long seconds) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            try {
-                while (true) {
-                    String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    if (line == null) {
-                        throw new IllegalStateException("the application did not say " + prefix + " within " + seconds
-                                + " s (alive: " + process.isAlive() + ")");
-                    }
-                    if (line.startsWith(prefix)) {
-                        return line;
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+            return jvm.await(prefix, seconds);
         }
 
         void command(String line) {
-            commands.println(line);
-            await("OK", 30);
+            jvm.command(line, "OK", 30);
         }
 
         void signal(String sig) {
-            try {
-                Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start();
-                if (k.waitFor() != 0) {
-                    throw new IllegalStateException("kill -" + sig + " " + process.pid() + " failed");
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+            jvm.signal(sig);
         }
 
         Map<String, String> stop() {
-            commands.println("stop");
-            String line = await("RESULT", 60);
+            String line = jvm.command("stop", "RESULT", 60);
             Map<String, String> m = new LinkedHashMap<>();
             for (String kv : line.substring("RESULT ".length()).split(" ")) {
                 m.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
@@ -439,10 +391,7 @@ public final class HostileBenchmark {
 
         @Override
         public void close() {
-            if (process.isAlive()) {
-                signal("CONT");
-                process.destroyForcibly();
-            }
+            jvm.close();
         }
     }
 }

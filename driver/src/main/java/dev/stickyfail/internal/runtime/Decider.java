@@ -219,7 +219,13 @@ final class Decider {
         for (Input in; (in = pending.poll()) != null; ) {
             List<Action> actions = core.step(in, System.nanoTime());
             for (Action a : actions) {
+                long began = LOG.isDebugEnabled() ? System.nanoTime() : 0;
                 Input result = perform(a);
+                if (began != 0) {
+                    // where a switch spends its time, step by step
+                    LOG.debug("stickyfail[{}] {} took {} us", name, a.getClass().getSimpleName(),
+                            (System.nanoTime() - began) / 1000);
+                }
                 if (result != null) {
                     pending.add(result);
                 }

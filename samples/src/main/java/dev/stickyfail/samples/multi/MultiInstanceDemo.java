@@ -83,6 +83,8 @@ public final class MultiInstanceDemo {
             case RESTART_ONE -> "the primary is killed; once it is back, one instance is restarted";
             case RESTART_ALL -> "the primary is killed; once it is back, all three instances restart from their state files";
             case ROLLING -> "an operator switches everybody to the backup, then each instance is restarted in turn, twice";
+            case FREEZE -> "the primary hangs (SIGSTOP): every instance's connections to it stay open and get no answer";
+            case BLACKHOLE -> "the primary is cut off from every instance (their network path swallows every byte)";
         };
     }
 }
