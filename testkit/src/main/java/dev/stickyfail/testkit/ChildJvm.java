@@ -109,11 +109,13 @@ public final class ChildJvm implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** Resumes it if it was stopped, and kills it if it still runs. */
+    /**
+     * Kills it if it still runs. SIGKILL ends a stopped process too, so no SIGCONT first: that raced with a program
+     * exiting on its own (its {@code kill -CONT} failed on the pid just gone).
+     */
     @Override
     public void close() {
         if (process.isAlive()) {
-            signal("CONT");
             process.destroyForcibly();
         }
     }
