@@ -131,13 +131,13 @@ class FailoverBenchmarkTest {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
 
-        assertThat(MultiInstanceBenchmark.run(new String[] {"--instances=3", "--fault=freeze"}, out)).isEqualTo(2);
+        assertThat(MultiInstanceBenchmark.run(new String[] {"--instances=3", "--fault=planned"}, out)).isEqualTo(2);
         assertThat(MultiInstanceBenchmark.run(new String[] {"--instances=3", "--contenders=haproxy"}, out)).isEqualTo(2);
         assertThat(MultiInstanceBenchmark.run(new String[] {"--instances=2"}, out)).isEqualTo(2);
 
         assertThat(buffer.toString(StandardCharsets.UTF_8))
                 .contains("--fault with --instances takes kill, cut-one, pause-one, restart-one, restart-all, rolling, "
-                        + "one-host-lost, lock-wait or all, was 'freeze'")
+                        + "one-host-lost, lock-wait, freeze, blackhole or all, was 'planned'")
                 .contains("--contenders with --instances takes shared, shared-readonly, alone or several, was 'haproxy'")
                 .contains("--instances takes counts from 3 to 12, comma-separated, was '2'");
     }
