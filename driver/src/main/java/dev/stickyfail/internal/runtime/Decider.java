@@ -280,7 +280,10 @@ final class Decider {
         } else if (a instanceof Action.SetAdminState s) {
             monitors[s.server()].setAdminState(s.state());
         } else if (a instanceof Action.ServerUp u) {
-            background.execute(() -> replication.serverUp(u.server()));
+            background.execute(() -> {
+                replication.serverUp(u.server());
+                group.rehearseSwitch(u.server());
+            });
         } else if (a instanceof Action.Call c) {
             return call(c);
         }

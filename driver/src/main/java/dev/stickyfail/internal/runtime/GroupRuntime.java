@@ -73,6 +73,7 @@ public final class GroupRuntime implements GroupAdmin {
     private final GroupMBean mbean;
     private final ConnectionGate gate;
     private final ServerFence serverFence;
+    private final SwitchRehearsal rehearsal;
     private final ReplicationGuard replication;
     private final java.util.concurrent.ExecutorService background;
     private java.util.concurrent.ScheduledFuture<?> leaseCut;
@@ -124,6 +125,8 @@ public final class GroupRuntime implements GroupAdmin {
                     config.connectorProperties().get("password")));
         }
         this.replication = new ReplicationGuard(this, events);
+        this.rehearsal = new SwitchRehearsal(name, replication, serverFence,
+                new ProbeAccount(config.probeUser(), config.probePassword()));
         this.background = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "stickyfail-background[" + name + "]");
             t.setDaemon(true);
@@ -345,6 +348,18 @@ public final class GroupRuntime implements GroupAdmin {
         @Override
         public String toString() {
             return "account " + user; // never the password
+        }
+    }
+
+    /** What ran ahead of a switch (tests). */
+    SwitchRehearsal rehearsal() {
+        return rehearsal;
+    }
+
+    /** {@code server} came up: run, once, what a switch to it and away from it can run ahead (background thread). */
+    void rehearseSwitch(int server) {
+        if (!stopped) {
+            rehearsal.serverUp(server);
         }
     }
 

@@ -42,6 +42,8 @@ final class ReplicationGuard {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationGuard.class);
     private static final int REPORTS_KEPT = 20;
+    /** The longest a rehearsal waits for what the server has pending: it proves nothing, it only runs the code. */
+    private static final Duration REHEARSAL_WAIT = Duration.ofMillis(200);
 
     /** The new server's view of an abandoned server, recorded at the switch away from it. */
     private record Pending(int newServer, long epoch, ReplicationView view) {
@@ -84,7 +86,10 @@ final class ReplicationGuard {
         ServerAddress next = group.server(to);
         Duration timeout = group.config().switchCatchUp() ? group.config().switchCatchUpTimeout() : Duration.ofSeconds(2);
         CatchUpResult result;
+        long opening = System.nanoTime();
         try (Connection session = group.openProbeSession(to, timeout)) {
+            LOG.debug("stickyfail[{}] catch-up session to {} opened in {} us", group.name(), next,
+                    (System.nanoTime() - opening) / 1000);
             ReplicationSource source = new ReplicationSource(old.host(), old.port());
             if (group.config().switchCatchUp()) {
                 result = new CatchUp(session, source, flavour -> acknowledged.snapshot(flavour, to), timeout).run();
@@ -105,7 +110,8 @@ final class ReplicationGuard {
                 }
                 break;
             case NOT_APPLICABLE:
-                LOG.debug("stickyfail[{}] no catch-up for {}: {}", group.name(), next, result.detail());
+                LOG.debug("stickyfail[{}] no catch-up for {} ({} us): {}", group.name(), next,
+                        result.took().toNanos() / 1000, result.detail());
                 break;
             default:
                 LOG.warn("stickyfail[{}] switching to {} without it having caught up with {}: {} "
@@ -119,6 +125,32 @@ final class ReplicationGuard {
         }
         result.view().filter(v -> v.notApplicable().isEmpty())
                 .ifPresent(v -> pending.put(from, new Pending(to, epoch, v)));
+    }
+
+    /**
+     * The catch-up's reads on {@code to} as if the group were switching to it from another server, its result thrown
+     * away: no event, no log above DEBUG, nothing recorded ({@link SwitchRehearsal}). Bounded by the probe's timeouts
+     * and a short wait. Returns what it found, or why it did not run.
+     */
+    String rehearseCatchUp(int to) {
+        if (!group.config().switchCatchUp() && !group.config().reportAbandonedReturn()) {
+            return "off";
+        }
+        int from = (to + 1) % group.serverArray().length;
+        if (from == to) {
+            return "a single server";
+        }
+        ServerAddress old = group.server(from);
+        Duration timeout = group.config().connectTimeout().plus(group.config().checkTimeout());
+        try (Connection session = group.openProbeSession(to, timeout)) {
+            CatchUpResult result = new CatchUp(session, new ReplicationSource(old.host(), old.port()),
+                    flavour -> acknowledged.snapshot(flavour, to), REHEARSAL_WAIT).run();
+            String waited = result.waitedFor().map(g -> GtidRange.summary(g.ranges())).orElse("");
+            return result.outcome() + (waited.isEmpty() ? "" : " (" + waited + ")") + " in " + result.took().toMillis()
+                    + " ms";
+        } catch (SQLException | RuntimeException e) {
+            return "cannot open a session: " + e.getMessage();
+        }
     }
 
     private void reportMissing(ServerAddress old, ServerAddress next, long epoch, CatchUpResult result) {

@@ -165,6 +165,23 @@ final class ServerFence {
         }
     }
 
+    /**
+     * The fence's reads on {@code server} without its kills, logged in {@code as} (the probe's account, whose sessions
+     * are there anyway: an application account's would show among the application's): the session id and the listing
+     * of the application's first account's sessions, so that a switch away from the server finds this code run once
+     * ({@link SwitchRehearsal}). Returns what it saw, or why it could not.
+     */
+    String rehearse(int server, Account as) {
+        String user = accounts.keySet().stream().findFirst().orElse(as.user());
+        try (Connection c = as.session(servers[server], loginTimeout.toMillis())) {
+            long own = connectionId(c);
+            List<Long> listed = sessions(c, user, null);
+            return "listed " + listed.size() + " session(s) of " + user + " (own id " + own + ")";
+        } catch (SQLException | RuntimeException e) {
+            return describe(e);
+        }
+    }
+
     private static long connectionId(Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT CONNECTION_ID()")) {
             rs.next();
