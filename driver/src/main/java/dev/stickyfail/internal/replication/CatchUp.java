@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -45,11 +46,14 @@ public final class CatchUp {
     private static final long POLL_MILLIS = 50;
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS);
     private static final int TIMED_OUT = Integer.MAX_VALUE;
+    /** How often a catch-up that may give up looks again at what the server has and at its replication connection. */
+    private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final Connection connection;
     private final ReplicationSource source;
     private final Function<ServerFlavour, AcknowledgedCommits.Snapshot> acknowledged;
     private final Duration timeout;
+    private final BooleanSupplier sourceGone;
     private volatile boolean aborted;
 
     /** A catch-up of what the server received from {@code source} only (no acknowledged commits known). */
@@ -63,6 +67,18 @@ public final class CatchUp {
      */
     public CatchUp(Connection connection, ReplicationSource source,
                    Function<ServerFlavour, AcknowledgedCommits.Snapshot> acknowledged, Duration timeout) {
+        this(connection, source, acknowledged, timeout, null);
+    }
+
+    /**
+     * @param sourceGone whether the source is gone for now (e.g. it refuses connections); with it, a catch-up that
+     *                   lacks acknowledged commits stops waiting as soon as they can no longer arrive: the server has
+     *                   applied all it received, its replication connection is down and the source is gone. Null:
+     *                   it waits out the timeout.
+     */
+    public CatchUp(Connection connection, ReplicationSource source,
+                   Function<ServerFlavour, AcknowledgedCommits.Snapshot> acknowledged, Duration timeout,
+                   BooleanSupplier sourceGone) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("a catch-up needs a positive timeout, got " + timeout);
         }
@@ -70,6 +86,7 @@ public final class CatchUp {
         this.source = source;
         this.acknowledged = acknowledged;
         this.timeout = timeout;
+        this.sourceGone = sourceGone;
     }
 
     /** What was found so far, for the result: filled in as {@link #run()} goes. */
@@ -150,6 +167,12 @@ public final class CatchUp {
 
     private CatchUpResult waitFor(Found f, boolean followsSource, String unread, long start, long deadline)
             throws SQLException {
+        if (sourceGone != null && followsSource && !f.missing.isEmpty()) {
+            Optional<CatchUpResult> lost = watchWhatCanArrive(f, start, deadline);
+            if (lost.isPresent()) {
+                return lost.get();
+            }
+        }
         ReplicationView view = f.view;
         GtidSet pending = f.pending;
         Answer answer;
@@ -187,6 +210,38 @@ public final class CatchUp {
         return result(Outcome.FAILED, start, "'" + answer.sql + "' returned "
                 + (answer.value == Integer.MIN_VALUE ? "NULL" : Integer.toString(answer.value)) + " for '"
                 + answer.target + "'" + lacking(f), f);
+    }
+
+    /**
+     * While the server lacks acknowledged commits, looks every {@value #RECHECK_NANOS} ns at what it has and at its
+     * connection from the source: once it has applied all it received, that connection is down and the source is
+     * gone, what it lacks cannot arrive before the source returns, and waiting out the timeout only holds the switch
+     * up ({@link Outcome#SOURCE_LOST}). Empty when the commits arrived, the connection is there to deliver them, or
+     * too little time is left to look again: the ordinary wait then does the rest.
+     */
+    private Optional<CatchUpResult> watchWhatCanArrive(Found f, long start, long deadline) throws SQLException {
+        long grace = Math.min(ANSWER_GRACE_NANOS, timeout.toNanos() / 4);
+        while (deadline - System.nanoTime() > grace + RECHECK_NANOS) {
+            ReplicationView now = ReplicationView.read(connection, source, Duration.ofNanos(deadline - System.nanoTime()));
+            GtidSet missing = f.acknowledged.missingFrom(now.has());
+            Optional<ReplicaChannel> channel = now.channel();
+            if (missing.isEmpty() || channel.isEmpty()) {
+                return Optional.empty();
+            }
+            if (!channel.get().ioRunning() && now.pending().isEmpty() && sourceGone.getAsBoolean()) {
+                f.view = now;
+                f.missing = missing;
+                f.exact = f.acknowledged.exactFor(now.has());
+                return Optional.of(result(Outcome.SOURCE_LOST, start, "it applied all it had received from " + source
+                        + ", its replication connection from it is down ("
+                        + (channel.get().lastIoError().isEmpty() ? "not connected" : channel.get().lastIoError()) + ") and "
+                        + source + " is gone, so the " + (f.exact ? "" : "at least ") + missing.count()
+                        + " commit(s) this application was told succeeded that it lacks cannot arrive before "
+                        + source + " returns: " + GtidRange.summary(missing.ranges()), f));
+            }
+            LockSupport.parkNanos(RECHECK_NANOS);
+        }
+        return Optional.empty();
     }
 
     /** {@code MASTER_GTID_WAIT}: one server-side wait for what remains, in milliseconds; -1 when it timed out. */

@@ -45,7 +45,13 @@ public record CatchUpResult(Outcome outcome, Duration took, String detail, Optio
          */
         NOT_APPLICABLE,
         /** The wait could not run or finish: the applier stopped on an error, the server did not answer, abort(). */
-        FAILED
+        FAILED,
+        /**
+         * The server lacks acknowledged commits that cannot arrive before the source returns: it applied all it had
+         * received, its replication connection is down and the source is gone. Reported without waiting out the
+         * timeout.
+         */
+        SOURCE_LOST
     }
 
     public boolean caughtUp() {

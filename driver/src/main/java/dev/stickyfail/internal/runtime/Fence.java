@@ -75,15 +75,16 @@ final class Fence {
         // Marked, no statement starts on them; reset, nothing queued for the server is delivered and a thread blocked
         // on the socket is freed. That is the fence. Connector/J's abort only frees its resources after it, so the
         // switch waits for it only where no socket of ours could be reset.
-        List<TrackedConnection> uncut = new java.util.ArrayList<>(0);
-        for (TrackedConnection t : marked) {
-            if (!t.cutSocket()) {
-                uncut.add(t);
-            }
+        boolean[] reset = new boolean[marked.size()];
+        int uncut = 0;
+        for (int i = 0; i < reset.length; i++) {
+            reset[i] = marked.get(i).cutSocket();
+            uncut += reset[i] ? 0 : 1;
         }
-        CountDownLatch done = new CountDownLatch(uncut.size());
-        for (TrackedConnection t : marked) {
-            boolean waited = uncut.contains(t);
+        CountDownLatch done = new CountDownLatch(uncut);
+        for (int i = 0; i < reset.length; i++) {
+            TrackedConnection t = marked.get(i);
+            boolean waited = !reset[i];
             try {
                 aborter.execute(() -> {
                     try {

@@ -19,6 +19,10 @@ import dev.stickyfail.internal.replication.ServerFlavour;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -56,6 +60,12 @@ final class ReplicationGuard {
     private final Deque<ErrantReport> reports = new ArrayDeque<>();
     private final Deque<MissingCommitsReport> missing = new ArrayDeque<>();
     private final AcknowledgedCommits acknowledged;
+    /**
+     * Each server's {@code server_id} (MariaDB) or {@code server_uuid} (MySQL), learnt from a session to it: a replica's
+     * connection from a server matches it by this even when the replica names it otherwise than the URL does (an IP
+     * address there, a DNS name here), with no lookup on the switch path.
+     */
+    private final Map<Integer, String> identities = new ConcurrentHashMap<>();
     private final RightsCheck rights;
 
     ReplicationGuard(GroupRuntime group, EventDispatcher events) {
@@ -90,9 +100,10 @@ final class ReplicationGuard {
         try (Connection session = group.openProbeSession(to, timeout)) {
             LOG.debug("stickyfail[{}] catch-up session to {} opened in {} us", group.name(), next,
                     (System.nanoTime() - opening) / 1000);
-            ReplicationSource source = new ReplicationSource(old.host(), old.port());
+            ReplicationSource source = source(from);
             if (group.config().switchCatchUp()) {
-                result = new CatchUp(session, source, flavour -> acknowledged.snapshot(flavour, to), timeout).run();
+                result = new CatchUp(session, source, flavour -> acknowledged.snapshot(flavour, to), timeout,
+                        () -> refusesConnections(old)).run();
             } else {
                 result = new CatchUpResult(CatchUpResult.Outcome.NOT_APPLICABLE, Duration.ZERO, "stickyfail.switchCatchUp=false",
                         Optional.of(ReplicationView.read(session, source, timeout)), Optional.empty());
@@ -123,6 +134,7 @@ final class ReplicationGuard {
         if (result.missesAcknowledged()) {
             reportMissing(old, next, epoch, result);
         }
+        result.view().ifPresent(v -> learnIdentity(to, v));
         result.view().filter(v -> v.notApplicable().isEmpty())
                 .ifPresent(v -> pending.put(from, new Pending(to, epoch, v)));
     }
@@ -140,16 +152,46 @@ final class ReplicationGuard {
         if (from == to) {
             return "a single server";
         }
-        ServerAddress old = group.server(from);
         Duration timeout = group.config().connectTimeout().plus(group.config().checkTimeout());
         try (Connection session = group.openProbeSession(to, timeout)) {
-            CatchUpResult result = new CatchUp(session, new ReplicationSource(old.host(), old.port()),
-                    flavour -> acknowledged.snapshot(flavour, to), REHEARSAL_WAIT).run();
+            CatchUpResult result = new CatchUp(session, source(from), flavour -> acknowledged.snapshot(flavour, to),
+                    REHEARSAL_WAIT).run();
+            result.view().ifPresent(v -> learnIdentity(to, v));
             String waited = result.waitedFor().map(g -> GtidRange.summary(g.ranges())).orElse("");
             return result.outcome() + (waited.isEmpty() ? "" : " (" + waited + ")") + " in " + result.took().toMillis()
                     + " ms";
         } catch (SQLException | RuntimeException e) {
             return "cannot open a session: " + e.getMessage();
+        }
+    }
+
+    /**
+     * Whether nothing listens at {@code server}'s address now: a TCP connection refused within 100 ms. A hung server,
+     * or a network that drops packets, is not gone (what it committed may still arrive); a refused connection means
+     * no server process is there to ship it. Asked only once the new server has applied all it received and its
+     * replication connection is down.
+     */
+    private static boolean refusesConnections(ServerAddress server) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(server.host(), server.port()), 100);
+            return false;
+        } catch (ConnectException e) {
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The replication source that {@code server} is to a replica: its URL name and port, and its identity if known. */
+    private ReplicationSource source(int server) {
+        ServerAddress address = group.server(server);
+        return new ReplicationSource(address.host(), address.port(), identities.get(server));
+    }
+
+    private void learnIdentity(int server, ReplicationView view) {
+        String id = view.serverIdentity();
+        if (id != null && !id.isBlank() && !"0".equals(id)) { // server_id 0: no replication at all
+            identities.put(server, id);
         }
     }
 

@@ -2,6 +2,8 @@ package dev.stickyfail.internal.runtime;
 
 import dev.stickyfail.StickyFailDataSource;
 import dev.stickyfail.config.ServerAddress;
+import dev.stickyfail.event.CatchUpEvent;
+import dev.stickyfail.event.StickyFailListener;
 import dev.stickyfail.it.Fixtures;
 import dev.stickyfail.testkit.MariaDbGroupTest;
 import dev.stickyfail.testkit.ServerGroup;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -84,6 +87,37 @@ class SwitchRehearsalTest {
                     .contains("fence listed");
             assertThat(runtime.rehearsal().outcome(0).orElseThrow()).contains("fence listed");
             assertThat(gtidStates()).as("nothing was written on either server").isEqualTo(before);
+        }
+    }
+
+    /**
+     * The URL names the servers {@code localhost}, the replicas' connections name them {@code 127.0.0.1}: the catch-up
+     * finds the old server's connection by its server_id, learnt by the rehearsal (before: "not applicable, it does
+     * not replicate from localhost:...", and no wait at all).
+     */
+    @Test
+    void aCatchUpFindsTheOldServerUnderAnotherNameByItsServerId() throws Exception {
+        String hosts = "localhost:" + group.server(0).port() + ",localhost:" + group.server(1).port();
+        List<CatchUpEvent> catchUps = new CopyOnWriteArrayList<>();
+        try (StickyFailDataSource ds = Fixtures.dataSource(group, hosts, "rehearsal-alias", "")) {
+            ds.admin().addListener(new StickyFailListener() {
+                @Override
+                public void onCatchUp(CatchUpEvent e) {
+                    catchUps.add(e);
+                }
+            });
+            ds.getConnection().close();
+            GroupRuntime runtime = RuntimeRegistry.find("rehearsal-alias").orElseThrow();
+            await().atMost(Duration.ofSeconds(60)).until(() -> runtime.rehearsal().outcome(0).isPresent()
+                    && runtime.rehearsal().outcome(1).isPresent());
+
+            ds.admin().switchTo("localhost:" + group.server(1).port());
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> !catchUps.isEmpty());
+            assertThat(catchUps).singleElement().satisfies(e -> assertThat(e.outcome())
+                    .as("%s", e.detail()).isEqualTo("CAUGHT_UP"));
+        } finally {
+            group.heal(Duration.ofSeconds(90));
         }
     }
 

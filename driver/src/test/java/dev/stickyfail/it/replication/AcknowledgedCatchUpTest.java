@@ -7,6 +7,7 @@ import dev.stickyfail.event.CatchUpEvent;
 import dev.stickyfail.event.ErrantTransactionsEvent;
 import dev.stickyfail.event.MissingCommitsEvent;
 import dev.stickyfail.event.StickyFailListener;
+import dev.stickyfail.it.Fixtures;
 import dev.stickyfail.testkit.MariaDbGroupTest;
 import dev.stickyfail.testkit.ServerGroup;
 import org.junit.jupiter.api.AfterEach;
@@ -69,7 +70,7 @@ class AcknowledgedCatchUpTest {
     @BeforeEach
     void tables() throws Exception {
         try (Connection c = group.adminConnection(0); Statement st = c.createStatement()) {
-            for (String name : List.of("ack_seen", "ack_errant", "ack_replace", "ack_missing")) {
+            for (String name : List.of("ack_seen", "ack_errant", "ack_replace", "ack_missing", "ack_lost")) {
                 st.execute("CREATE TABLE IF NOT EXISTS " + name + " (id INT PRIMARY KEY, v INT NOT NULL)");
             }
         }
@@ -209,6 +210,36 @@ class AcknowledgedCatchUpTest {
             }
             assertThat(recorded.catchUps).singleElement().satisfies(e ->
                     assertThat(e.detail()).contains("it has the 2 commit(s) this application was told succeeded"));
+        }
+    }
+
+    /**
+     * The backup stopped receiving, then took acknowledged commits the backup never got, and the primary is killed:
+     * they cannot arrive before it returns, so the switch does not wait out its 20 s timeout for them (before: it did,
+     * TIMED_OUT after 20 s; the failover benchmark's kills that "waited for the catch-up" were this case).
+     */
+    @Test
+    void acknowledgedCommitsThatCannotArriveAreReportedWithoutWaitingOutTheTimeout() throws Exception {
+        table("ack_lost");
+        Recorded recorded = new Recorded();
+        try (StickyFailDataSource ds = Fixtures.dataSource(group, group.hostList(), "ack-lost",
+                "stickyfail.switchCatchUpTimeout=20s")) {
+            ds.admin().addListener(recorded);
+            insert(ds, "ack_lost", 0, 10);
+            group.awaitReplicationCaughtUp(Duration.ofSeconds(30));
+            group.stopReplication(1);
+            insert(ds, "ack_lost", 10, 15); // acknowledged on db0, never shipped to db1
+            await().atMost(Duration.ofSeconds(20)).until(() -> ds.admin().servers().get(1).getState().equals("UP"));
+            group.server(0).kill();
+            await().atMost(Duration.ofSeconds(40)).until(() -> !recorded.catchUps.isEmpty());
+
+            assertThat(recorded.catchUps).singleElement().satisfies(e -> {
+                assertThat(e.outcome()).as("%s", e.detail()).isEqualTo("SOURCE_LOST");
+                assertThat(e.took()).as("well before the 20 s timeout").isLessThan(Duration.ofSeconds(10));
+                assertThat(e.detail()).contains("5 commit(s) this application was told succeeded");
+            });
+            assertThat(recorded.missing).singleElement()
+                    .satisfies(m -> assertThat(m.report().count()).isEqualTo(5));
         }
     }
 
