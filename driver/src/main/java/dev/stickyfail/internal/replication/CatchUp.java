@@ -217,7 +217,9 @@ public final class CatchUp {
      * connection from the source: once it has applied all it received, that connection is down and the source is
      * gone, what it lacks cannot arrive before the source returns, and waiting out the timeout only holds the switch
      * up ({@link Outcome#SOURCE_LOST}). Empty when the commits arrived, the connection is there to deliver them, or
-     * too little time is left to look again: the ordinary wait then does the rest.
+     * too little time is left to look again: the ordinary wait then does the rest. Only with the replication status
+     * readable: without it, commits received and waiting behind a stopped applier look exactly like commits never
+     * received (tried: the switch then went ahead without 50 received commits it would have had within a second).
      */
     private Optional<CatchUpResult> watchWhatCanArrive(Found f, long start, long deadline) throws SQLException {
         long grace = Math.min(ANSWER_GRACE_NANOS, timeout.toNanos() / 4);
