@@ -32,7 +32,8 @@ final class StickyFailContender implements Contender {
     private final boolean integrated;
 
     StickyFailContender(String name, String properties, boolean integrated) {
-        this.name = name;
+        // a password given on the command line (stickyfail.checkPassword=...) is not printed in the report
+        this.name = name.replaceAll("(?i)(password=)[^&,]*", "$1***");
         this.properties = properties;
         this.integrated = integrated;
     }
@@ -49,7 +50,7 @@ final class StickyFailContender implements Contender {
 
     @Override
     public String settings(FailoverScenario scenario) {
-        return scenario.topology().relabel(url(scenario)) + (properties.isEmpty() ? "  (default settings)" : "")
+        return scenario.topology().relabel(url(scenario)).replaceAll("(?i)(password=)[^&,]*", "$1***") + (properties.isEmpty() ? "  (default settings)" : "")
                 + (integrated ? ", with StickyFailHikari.register(pool) and StickyFailExceptionOverride" : "");
     }
 
