@@ -71,7 +71,7 @@ public final class CatchUp {
     }
 
     /**
-     * @param sourceGone whether the source is gone for now (e.g. it refuses connections); with it, a catch-up that
+     * @param sourceGone whether the source is gone for now (it refuses sessions); with it, a catch-up that
      *                   lacks acknowledged commits stops waiting as soon as they can no longer arrive: the server has
      *                   applied all it received, its replication connection is down and the source is gone. Null:
      *                   it waits out the timeout.

@@ -19,10 +19,10 @@ import dev.stickyfail.internal.replication.ServerFlavour;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.io.EOFException;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -48,6 +48,8 @@ final class ReplicationGuard {
     private static final int REPORTS_KEPT = 20;
     /** The longest a rehearsal waits for what the server has pending: it proves nothing, it only runs the code. */
     private static final Duration REHEARSAL_WAIT = Duration.ofMillis(200);
+    /** The budget of the session attempt that tells whether an old server is gone: a refusal or a close is at once. */
+    private static final Duration GONE_CHECK = Duration.ofMillis(250);
 
     /** The new server's view of an abandoned server, recorded at the switch away from it. */
     private record Pending(int newServer, long epoch, ReplicationView view) {
@@ -103,7 +105,7 @@ final class ReplicationGuard {
             ReplicationSource source = source(from);
             if (group.config().switchCatchUp()) {
                 result = new CatchUp(session, source, flavour -> acknowledged.snapshot(flavour, to), timeout,
-                        () -> refusesConnections(old)).run();
+                        () -> gone(from)).run();
             } else {
                 result = new CatchUpResult(CatchUpResult.Outcome.NOT_APPLICABLE, Duration.ZERO, "stickyfail.switchCatchUp=false",
                         Optional.of(ReplicationView.read(session, source, timeout)), Optional.empty());
@@ -166,20 +168,30 @@ final class ReplicationGuard {
     }
 
     /**
-     * Whether nothing listens at {@code server}'s address now: a TCP connection refused within 100 ms. A hung server,
-     * or a network that drops packets, is not gone (what it committed may still arrive); a refused connection means
-     * no server process is there to ship it. Asked only once the new server has applied all it received and its
-     * replication connection is down.
+     * Whether {@code server} is gone for now: a fresh session to it fails at once, refused, or closed before the
+     * server's greeting (nothing listens there, or a proxy in front of it finds nothing behind it). A timeout is not
+     * gone: a hung or cut-off server may still ship what it committed. Asked only once the new server has applied all
+     * it received and its replication connection is down.
      */
-    private static boolean refusesConnections(ServerAddress server) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(server.host(), server.port()), 100);
+    private boolean gone(int server) {
+        try (Connection ignored = group.openProbeSession(server, GONE_CHECK)) {
             return false;
-        } catch (ConnectException e) {
-            return true;
-        } catch (IOException | RuntimeException e) {
-            return false;
+        } catch (SQLException | RuntimeException e) {
+            return closedAtOnce(e);
         }
+    }
+
+    /** A session attempt that ended by a refusal or a close, not by silence. */
+    static boolean closedAtOnce(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SocketTimeoutException || t instanceof NoRouteToHostException) {
+                return false;
+            }
+            if (t instanceof SocketException || t instanceof EOFException) { // refused, reset, closed
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The replication source that {@code server} is to a replica: its URL name and port, and its identity if known. */
@@ -200,9 +212,12 @@ final class ReplicationGuard {
         String count = (result.missingExact() ? "" : "at least ") + lacking.count();
         String ranges = GtidRange.summary(lacking.ranges());
         String message = next + " took over from " + old + " (epoch " + epoch + ") without " + count
-                + " commit(s) this application was told succeeded: " + ranges + "; they were not there within "
-                + "stickyfail.switchCatchUpTimeout=" + group.config().switchCatchUpTimeout().toMillis() + " ms ("
-                + result.outcome().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ")";
+                + " commit(s) this application was told succeeded: " + ranges + (result.outcome() == CatchUpResult.Outcome.SOURCE_LOST
+                ? "; they cannot arrive before " + old + " returns (source lost: it refuses sessions, and " + next
+                        + " applied all it had received from it)"
+                : "; they were not there within stickyfail.switchCatchUpTimeout="
+                        + group.config().switchCatchUpTimeout().toMillis() + " ms ("
+                        + result.outcome().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ")");
         MissingCommitsReport report = new MissingCommitsReport(old.toString(), next.toString(), epoch, lacking.count(),
                 result.missingExact(), ranges, Instant.now(), message);
         LOG.warn("stickyfail[{}] {}; until they arrive the application does not see them there, and its writes may "

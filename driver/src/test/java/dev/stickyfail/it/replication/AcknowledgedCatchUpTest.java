@@ -238,8 +238,11 @@ class AcknowledgedCatchUpTest {
                 assertThat(e.took()).as("well before the 20 s timeout").isLessThan(Duration.ofSeconds(10));
                 assertThat(e.detail()).contains("5 commit(s) this application was told succeeded");
             });
-            assertThat(recorded.missing).singleElement()
-                    .satisfies(m -> assertThat(m.report().count()).isEqualTo(5));
+            assertThat(recorded.missing).singleElement().satisfies(m -> {
+                assertThat(m.report().count()).isEqualTo(5);
+                assertThat(m.report().message()).contains("they cannot arrive before " + group.server(0).hostAndPort()
+                        + " returns");
+            });
         }
     }
 
