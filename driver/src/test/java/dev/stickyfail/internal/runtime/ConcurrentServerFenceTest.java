@@ -8,14 +8,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
@@ -37,9 +35,11 @@ class ConcurrentServerFenceTest {
     private static final int ROUNDS = 15;
 
     private final ServerGroup group;
+    private final AppSessions sessions;
 
     ConcurrentServerFenceTest(ServerGroup group) {
         this.group = group;
+        this.sessions = new AppSessions(group);
     }
 
     @Test
@@ -53,7 +53,7 @@ class ConcurrentServerFenceTest {
             try (Connection locker = group.adminConnection(0); Statement lock = locker.createStatement()) {
                 locker.setAutoCommit(false);
                 lock.executeQuery("SELECT v FROM " + group.database() + ".fence_race WHERE id = 1 FOR UPDATE").close();
-                Connection app = appSession();
+                Connection app = sessions.open();
                 int value = round + 1;
                 CompletableFuture<Void> update = CompletableFuture.runAsync(() -> {
                     try (Statement s = app.createStatement()) {
@@ -62,13 +62,13 @@ class ConcurrentServerFenceTest {
                         // killed: what the fence is for
                     }
                 });
-                await().atMost(Duration.ofSeconds(10)).until(() -> waiting(locker));
+                await().atMost(Duration.ofSeconds(10)).until(() -> sessions.running(locker, "UPDATE fence_race"));
 
                 List<ServerFence> fences = new ArrayList<>();
                 for (int i = 0; i < FENCES; i++) {
                     ServerFence f = new ServerFence("race", new ServerAddress[] {db0}, Duration.ofSeconds(2),
                             Duration.ofSeconds(2), null);
-                    f.remember(account());
+                    f.remember(sessions.account());
                     fences.add(f);
                 }
                 CyclicBarrier together = new CyclicBarrier(FENCES);
@@ -91,7 +91,7 @@ class ConcurrentServerFenceTest {
                 locker.rollback(); // the lock goes only now
                 locker.setAutoCommit(true);
                 update.get(30, TimeUnit.SECONDS);
-                await().atMost(Duration.ofSeconds(30)).until(() -> !waiting(locker));
+                await().atMost(Duration.ofSeconds(30)).until(() -> !sessions.running(locker, "UPDATE fence_race"));
                 int v;
                 try (ResultSet rs = lock.executeQuery("SELECT v FROM " + group.database() + ".fence_race WHERE id = 1")) {
                     rs.next();
@@ -102,38 +102,6 @@ class ConcurrentServerFenceTest {
                         .isNotEqualTo(value);
                 app.close();
             }
-        }
-    }
-
-    private ServerFence.Account account() {
-        return new ServerFence.Account() {
-            @Override
-            public String user() {
-                return group.appUser();
-            }
-
-            @Override
-            public Connection session(ServerAddress server, long timeoutMillis) throws SQLException {
-                return appSession();
-            }
-        };
-    }
-
-    private Connection appSession() throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", group.appUser());
-        p.setProperty("password", group.appPassword());
-        p.setProperty("sslMode", "DISABLED");
-        p.setProperty("allowPublicKeyRetrieval", "true");
-        return DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + group.server(0).port() + "/" + group.database(), p);
-    }
-
-    private boolean waiting(Connection root) throws SQLException {
-        try (Statement st = root.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '" + group.appUser()
-                        + "' AND INFO LIKE 'UPDATE fence_race%'")) {
-            rs.next();
-            return rs.getInt(1) > 0;
         }
     }
 }

@@ -11,14 +11,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -36,9 +34,11 @@ import static org.awaitility.Awaitility.await;
 class SwitchRehearsalTest {
 
     private final ServerGroup group;
+    private final AppSessions sessions;
 
     SwitchRehearsalTest(ServerGroup group) {
         this.group = group;
+        this.sessions = new AppSessions(group);
     }
 
     @Test
@@ -49,7 +49,7 @@ class SwitchRehearsalTest {
             st.execute("REPLACE INTO " + group.database() + ".rehearsal_lock VALUES (1, 0)");
         }
         try (Connection locker = group.adminConnection(0); Statement lock = locker.createStatement();
-             Connection app = appSession()) {
+             Connection app = sessions.open()) {
             locker.setAutoCommit(false);
             lock.executeQuery("SELECT v FROM " + group.database() + ".rehearsal_lock WHERE id = 1 FOR UPDATE").close();
             CompletableFuture<Integer> update = CompletableFuture.supplyAsync(() -> {
@@ -59,15 +59,15 @@ class SwitchRehearsalTest {
                     throw new IllegalStateException(e);
                 }
             });
-            await().atMost(Duration.ofSeconds(10)).until(() -> waiting(locker));
+            await().atMost(Duration.ofSeconds(10)).until(() -> sessions.running(locker, "UPDATE rehearsal_lock"));
 
             ServerFence fence = new ServerFence("rehearsal", new ServerAddress[] {db0}, Duration.ofSeconds(2),
                     Duration.ofSeconds(2), null);
-            fence.remember(appAccount());
-            String found = fence.rehearse(0, appAccount());
+            fence.remember(sessions.account());
+            String found = fence.rehearse(0, sessions.account());
 
             assertThat(found).as("the rehearsal saw the waiting session").startsWith("listed 1 session(s) of " + group.appUser());
-            assertThat(waiting(locker)).as("the UPDATE still waits: the rehearsal killed nothing").isTrue();
+            assertThat(sessions.running(locker, "UPDATE rehearsal_lock")).as("the UPDATE still waits: the rehearsal killed nothing").isTrue();
             locker.rollback();
             assertThat(update.get(30, TimeUnit.SECONDS)).as("the UPDATE committed once the lock went").isEqualTo(1);
         }
@@ -131,37 +131,5 @@ class SwitchRehearsalTest {
             }
         }
         return states;
-    }
-
-    private ServerFence.Account appAccount() {
-        return new ServerFence.Account() {
-            @Override
-            public String user() {
-                return group.appUser();
-            }
-
-            @Override
-            public Connection session(ServerAddress server, long timeoutMillis) throws SQLException {
-                return appSession();
-            }
-        };
-    }
-
-    private Connection appSession() throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", group.appUser());
-        p.setProperty("password", group.appPassword());
-        p.setProperty("sslMode", "DISABLED");
-        p.setProperty("allowPublicKeyRetrieval", "true");
-        return DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + group.server(0).port() + "/" + group.database(), p);
-    }
-
-    private boolean waiting(Connection root) throws SQLException {
-        try (Statement st = root.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '" + group.appUser()
-                        + "' AND INFO LIKE 'UPDATE rehearsal_lock%'")) {
-            rs.next();
-            return rs.getInt(1) > 0;
-        }
     }
 }
