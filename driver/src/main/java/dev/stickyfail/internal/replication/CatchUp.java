@@ -46,8 +46,11 @@ public final class CatchUp {
     private static final long POLL_MILLIS = 50;
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS);
     private static final int TIMED_OUT = Integer.MAX_VALUE;
-    /** How often a catch-up that may give up looks again at what the server has and at its replication connection. */
-    private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /**
+     * One slice of MariaDB's wait while the catch-up may give up (what it has and its replication connection are
+     * looked at between slices); the wait itself ends at once when everything arrives.
+     */
+    private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final Connection connection;
     private final ReplicationSource source;
@@ -167,21 +170,36 @@ public final class CatchUp {
 
     private CatchUpResult waitFor(Found f, boolean followsSource, String unread, long start, long deadline)
             throws SQLException {
-        if (sourceGone != null && followsSource && !f.missing.isEmpty()) {
-            Optional<CatchUpResult> lost = watchWhatCanArrive(f, start, deadline);
+        boolean mayGiveUp = sourceGone != null && followsSource && !f.missing.isEmpty();
+        if (mayGiveUp) {
+            Optional<CatchUpResult> lost = lostNow(f, f.view, start);
             if (lost.isPresent()) {
                 return lost.get();
             }
         }
         ReplicationView view = f.view;
         GtidSet pending = f.pending;
+        // the position that reaches everything pending, per pending domain (MariaDB)
+        GtidSet reach = (followsSource ? view.received() : view.flavour().empty()).union(f.missing);
         Answer answer;
-        if (view.flavour() == ServerFlavour.MARIADB) {
-            // the position that reaches everything pending, per pending domain
-            GtidSet reach = (followsSource ? view.received() : view.flavour().empty()).union(f.missing);
-            answer = mariaDbWait((MariaDbGtidSet) reach, (MariaDbGtidSet) pending, deadline);
-        } else {
-            answer = mysqlWait(pending, deadline);
+        while (true) {
+            // while what is missing may turn out unable to arrive, the server's wait runs in slices, looked at between
+            long sliceEnd = mayGiveUp ? Math.min(deadline, System.nanoTime() + slice(view.flavour())) : deadline;
+            answer = view.flavour() == ServerFlavour.MARIADB
+                    ? mariaDbWait((MariaDbGtidSet) reach, (MariaDbGtidSet) pending, sliceEnd)
+                    : mysqlWait(pending, sliceEnd);
+            if (answer.value != TIMED_OUT || sliceEnd == deadline) {
+                break;
+            }
+            ReplicationView now = ReplicationView.read(connection, source, Duration.ofNanos(deadline - System.nanoTime()));
+            if (f.acknowledged.missingFrom(now.has()).isEmpty()) {
+                mayGiveUp = false; // they arrived: what is left is the backlog, which applies by itself
+                continue;
+            }
+            Optional<CatchUpResult> lost = lostNow(f, now, start);
+            if (lost.isPresent()) {
+                return lost.get();
+            }
         }
         if (answer.value == 0) {
             f.view = view.withApplied(pending);
@@ -213,37 +231,36 @@ public final class CatchUp {
     }
 
     /**
-     * While the server lacks acknowledged commits, looks every {@value #RECHECK_NANOS} ns at what it has and at its
-     * connection from the source: once it has applied all it received, that connection is down and the source is
-     * gone, what it lacks cannot arrive before the source returns, and waiting out the timeout only holds the switch
-     * up ({@link Outcome#SOURCE_LOST}). Empty when the commits arrived, the connection is there to deliver them, or
-     * too little time is left to look again: the ordinary wait then does the rest. Only with the replication status
-     * readable: without it, commits received and waiting behind a stopped applier look exactly like commits never
-     * received (tried: the switch then went ahead without 50 received commits it would have had within a second).
+     * {@link Outcome#SOURCE_LOST} when what the server lacks of the acknowledged commits cannot arrive before the
+     * source returns: it has applied all it received, its connection from the source is down, and the source is gone.
+     * Only with the replication status readable: without it, commits received and waiting behind a stopped applier look
+     * exactly like commits never received (tried: the switch then went ahead without 50 received commits it would
+     * have had within a second).
      */
-    private Optional<CatchUpResult> watchWhatCanArrive(Found f, long start, long deadline) throws SQLException {
-        long grace = Math.min(ANSWER_GRACE_NANOS, timeout.toNanos() / 4);
-        while (deadline - System.nanoTime() > grace + RECHECK_NANOS) {
-            ReplicationView now = ReplicationView.read(connection, source, Duration.ofNanos(deadline - System.nanoTime()));
-            GtidSet missing = f.acknowledged.missingFrom(now.has());
-            Optional<ReplicaChannel> channel = now.channel();
-            if (missing.isEmpty() || channel.isEmpty()) {
-                return Optional.empty();
-            }
-            if (!channel.get().ioRunning() && now.pending().isEmpty() && sourceGone.getAsBoolean()) {
-                f.view = now;
-                f.missing = missing;
-                f.exact = f.acknowledged.exactFor(now.has());
-                return Optional.of(result(Outcome.SOURCE_LOST, start, "it applied all it had received from " + source
-                        + ", its replication connection from it is down ("
-                        + (channel.get().lastIoError().isEmpty() ? "not connected" : channel.get().lastIoError()) + ") and "
-                        + source + " is gone, so the " + (f.exact ? "" : "at least ") + missing.count()
-                        + " commit(s) this application was told succeeded that it lacks cannot arrive before "
-                        + source + " returns: " + GtidRange.summary(missing.ranges()), f));
-            }
-            LockSupport.parkNanos(RECHECK_NANOS);
+    private Optional<CatchUpResult> lostNow(Found f, ReplicationView now, long start) {
+        GtidSet missing = f.acknowledged.missingFrom(now.has());
+        Optional<ReplicaChannel> channel = now.channel();
+        if (missing.isEmpty() || channel.isEmpty() || channel.get().ioRunning() || !now.pending().isEmpty()
+                || !sourceGone.getAsBoolean()) {
+            return Optional.empty();
         }
-        return Optional.empty();
+        f.view = now;
+        f.missing = missing;
+        f.exact = f.acknowledged.exactFor(now.has());
+        String io = channel.get().lastIoError().isEmpty() ? "not connected" : channel.get().lastIoError();
+        return Optional.of(result(Outcome.SOURCE_LOST, start, "it applied all it had received from " + source
+                + ", its replication connection from it is down (" + io + ") and " + source + " is gone, so the "
+                + (f.exact ? "" : "at least ") + missing.count() + " commit(s) this application was told succeeded "
+                + "that it lacks cannot arrive before " + source + " returns: " + GtidRange.summary(missing.ranges()), f));
+    }
+
+    /**
+     * How long one slice of the server's wait runs while the catch-up may give up: MySQL's wait counts whole seconds
+     * and leaves the grace to polls, so its slice holds one second of server-side wait.
+     */
+    private long slice(ServerFlavour flavour) {
+        long grace = Math.min(ANSWER_GRACE_NANOS, timeout.toNanos() / 4);
+        return flavour == ServerFlavour.MARIADB ? SLICE_NANOS : TimeUnit.SECONDS.toNanos(1) + grace + POLL_NANOS;
     }
 
     /** {@code MASTER_GTID_WAIT}: one server-side wait for what remains, in milliseconds; -1 when it timed out. */
