@@ -817,6 +817,12 @@ public final class SwitchCore {
         Stage stage;
         int fenceIndex;
         long barrierUntil;
+        /**
+         * Whether a read of the acknowledgements answered: only then is the longest lease of the fleet known. Until
+         * then the barrier cannot run out, whatever this instance's own lease: an instance with a longer one may still
+         * be sending to the server left.
+         */
+        boolean leasesKnown;
         long nextPoll;
         boolean barrierComplete;
         boolean confirming;
@@ -1026,10 +1032,11 @@ public final class SwitchCore {
                 Acknowledgements a = r.acknowledgements();
                 long longest = Math.max(s.leaseNanos(), a.longestLease().toNanos());
                 barrierUntil = Math.max(barrierUntil, start + longest + s.marginNanos(longest));
+                leasesKnown = true;
             } else {
                 lastStoreError = r.error().toString();
             }
-            if (now - barrierUntil >= 0) {
+            if (leasesKnown && now - barrierUntil >= 0) {
                 LOG.warn("{} not every instance acknowledged epoch {} within the longest lease ({}); the silent ones have "
                         + "stopped sending by now, going on", log, next.epoch(),
                         r.error() == null ? String.join(", ", r.acknowledgements().waitingFor()) : lastStoreError);

@@ -39,6 +39,8 @@ final class Sim {
     static final long MS = 1_000_000L;
     static final long SECOND = 1_000 * MS;
     private static final int TRACE_KEPT = 400;
+    /** {@code -Dsim.verbose=true}: every input and the actions it gave, printed as the run goes (to study one seed). */
+    private static final boolean VERBOSE = Boolean.getBoolean("sim.verbose");
 
     final Random rnd;
     final Schedule schedule;
@@ -89,6 +91,9 @@ final class Sim {
 
     void trace(String line) {
         trace.addLast(String.format("%9.3f %s", now / 1e6, line));
+        if (VERBOSE) {
+            System.out.println(trace.peekLast());
+        }
         if (trace.size() > TRACE_KEPT) {
             trace.removeFirst();
         }
@@ -556,6 +561,9 @@ final class Sim {
                     return;
                 }
                 List<Action> actions = core.step(in, now);
+                if (VERBOSE) {
+                    trace(id + " <- " + in + " -> " + actions);
+                }
                 for (Action a : actions) {
                     perform(a, inc);
                 }

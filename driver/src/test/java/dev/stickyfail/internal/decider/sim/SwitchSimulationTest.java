@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * healed, every instance routes again within three leases plus 15 s.
  *
  * <p>CI runs a short exploration ({@code jqwik.tries.default} in {@code junit-platform.properties});
- * {@code -Djqwik.tries.default=N} runs more. A failing schedule is printed with its seed; keep it as a case below.
+ * {@code -Djqwik.tries.default=N} runs more. A failing schedule is printed with its seed; keep it as a case below
+ * and study it with {@code -DargLine=-Dsim.verbose=true} (every input and the actions it gave).
  */
 class SwitchSimulationTest {
 
@@ -46,5 +47,16 @@ class SwitchSimulationTest {
         assertThat(sim.violations).isEmpty();
         assertThat(sim.commits).as("the application wrote").isGreaterThan(1_000);
         assertThat(sim.instances).allSatisfy(i -> assertThat(i.core.decision().server()).isEqualTo("10.0.0.1:3306"));
+    }
+
+    /** CI found it (stop 22): the primary down before the first decision, back later, a failback with a lost answer. */
+    @Test
+    void aFailbackToAPrimaryThatWasDownAtTheFirstDecision() {
+        Schedule schedule = new Schedule(2, 3, java.util.List.of(10_000L, 10_000L, 1_000L), true, true, false, 10, 0,
+                java.util.List.of(new Schedule.Fault(2_000, Schedule.Kind.KILL_SERVER, 0, 0, 0),
+                        new Schedule.Fault(21_145, Schedule.Kind.RESTART_SERVER, 0, 0, 0)), 22_145);
+        Sim sim = new Sim(139583862445L, schedule);
+        sim.run();
+        assertThat(sim.violations).as(() -> schedule + "\n--- trace (last events) ---\n" + sim.traceTail()).isEmpty();
     }
 }
