@@ -90,6 +90,17 @@ public interface DecisionStore extends AutoCloseable {
     /** A short description for messages and logs, e.g. {@code hazelcast (embedded member 127.0.0.1:5701, 3 CP members)}. */
     String describe();
 
+    /** Leaves: removes this instance from the instances the others wait for (a shared store), and releases the store. */
     @Override
     void close();
+
+    /**
+     * Releases the store but stays among the instances the others wait for: this instance stopped while something it
+     * sent may still be running on a server (a connection was cut, aborted or broken with a statement running), so a
+     * switch must treat it as a silent instance (wait out its lease, then fence again) rather than as one that left.
+     * Its entry expires as a crashed instance's does. By default {@link #close()}: a store without such a table.
+     */
+    default void closeWithoutLeaving() {
+        close();
+    }
 }

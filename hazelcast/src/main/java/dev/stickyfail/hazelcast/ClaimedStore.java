@@ -106,11 +106,25 @@ final class ClaimedStore implements DecisionStore {
 
     @Override
     public void close() {
+        close(true);
+    }
+
+    /** Keeps the claims too, as a crashed instance does: they go stale. */
+    @Override
+    public void closeWithoutLeaving() {
+        close(false);
+    }
+
+    private void close(boolean leave) {
         try {
-            if (handle != null) {
+            if (handle != null && leave) {
                 claims.release(handle.instance());
             }
-            inner.close();
+            if (leave) {
+                inner.close();
+            } else {
+                inner.closeWithoutLeaving();
+            }
         } finally {
             if (handle != null) {
                 handle.release();

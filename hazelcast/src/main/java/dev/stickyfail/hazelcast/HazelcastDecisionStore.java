@@ -151,6 +151,15 @@ public final class HazelcastDecisionStore implements DecisionStore {
 
     @Override
     public void close() {
+        close(true);
+    }
+
+    @Override
+    public void closeWithoutLeaving() {
+        close(false);
+    }
+
+    private void close(boolean leave) {
         if (closed) {
             return;
         }
@@ -161,7 +170,11 @@ public final class HazelcastDecisionStore implements DecisionStore {
             }
             if (decisionRef != null) {
                 deadline = System.nanoTime() + settings.callTimeout().toNanos();
-                protocol.close();
+                if (leave) {
+                    protocol.close();
+                } else {
+                    protocol.closeWithoutLeaving();
+                }
             }
             try {
                 if (hints != null && hintRegistration != null) {

@@ -37,9 +37,9 @@ import java.util.concurrent.TimeUnit;
  *       {@code fenceReadOnly} it is made read-only), so what it already received cannot commit later;</li>
  *   <li>acknowledge the epoch in the store;</li>
  *   <li>catch up: the new server applies what it received from the old one;</li>
- *   <li>barrier: every other live instance acknowledged, or the longest lease ran out (then the server left is fenced
- *       at the server once more, for what a silent instance sent before its lease ran out); skipped when every
- *       server left was made read-only;</li>
+ *   <li>barrier: every other live instance acknowledged, or the longest lease ran out (then every server left is
+ *       fenced at the server once more, those that did not answer the first time included, for what a silent instance
+ *       sent before its lease ran out); skipped when every server left was made read-only;</li>
  *   <li>publish the route to the new server.</li>
  * </ol>
  * A route is usable only for a decision whose barrier passed here, while the lease holds and the server is up.
@@ -944,8 +944,8 @@ public final class SwitchCore {
                         return;
                     }
                     case SERVER_FENCE_AGAIN -> {
-                        if (fenceIndex < answered.size()) {
-                            int i = answered.get(fenceIndex++);
+                        if (fenceIndex < toFence.size()) {
+                            int i = toFence.get(fenceIndex++);
                             call(new Action.FenceAtServer(id(), i, "after the barrier for epoch " + next.epoch()
                                     + ": what a silent instance sent before its lease ran out", false,
                                     !views[i].state().isUp()));
@@ -980,7 +980,7 @@ public final class SwitchCore {
             }
             if (r instanceof Input.ServerFenced f) {
                 ServerFenceOutcome o = f.outcome();
-                int server = stage == Stage.SERVER_FENCE ? toFence.get(fenceIndex - 1) : answered.get(fenceIndex - 1);
+                int server = toFence.get(fenceIndex - 1);
                 if (stage == Stage.SERVER_FENCE && o.answered()) {
                     answered.add(server);
                     if (o.readOnly()) {
@@ -1070,7 +1070,9 @@ public final class SwitchCore {
         private void afterBarrier() {
             awaitingPoll = false;
             fenceIndex = 0;
-            stage = barrierComplete || answered.isEmpty() ? (s.fenceReadOnly() && !resuming ? Stage.CLEAR_READ_ONLY
+            // after a run-out, a server the first fence could not reach is tried again too: a silent instance's long
+            // statement may still run there, and it may answer now (a login bounded short where the probes say down)
+            stage = barrierComplete || toFence.isEmpty() ? (s.fenceReadOnly() && !resuming ? Stage.CLEAR_READ_ONLY
                     : Stage.PUBLISH) : Stage.SERVER_FENCE_AGAIN;
             advance();
         }

@@ -108,4 +108,12 @@ final class BoundedStore implements AutoCloseable {
         }
         store.close();
     }
+
+    /** See {@link DecisionStore#closeWithoutLeaving()}. */
+    public void closeWithoutLeaving() {
+        if (caller != null) {
+            caller.shutdownNow();
+        }
+        store.closeWithoutLeaving();
+    }
 }

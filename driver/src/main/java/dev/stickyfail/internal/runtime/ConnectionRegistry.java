@@ -13,6 +13,11 @@ final class ConnectionRegistry {
     /** Connections being opened, per server: a fence cuts them too. */
     private final Set<FencingSocketFactory.Opening>[] opening;
     private final LostConnections lost;
+    /**
+     * Whether a connection was ever cut, aborted or broken with a statement running: the server may still be running
+     * it, whatever the client saw. Then this instance, when it stops, stays among those a switch waits for.
+     */
+    private volatile boolean leftRunning;
 
     @SuppressWarnings("unchecked")
     ConnectionRegistry(int servers) {
@@ -27,6 +32,15 @@ final class ConnectionRegistry {
 
     LostConnections lost() {
         return lost;
+    }
+
+    void leftRunning() {
+        leftRunning = true;
+    }
+
+    /** See {@link #leftRunning}. */
+    boolean anyLeftRunning() {
+        return leftRunning;
     }
 
     /**

@@ -52,6 +52,7 @@ final class Fence {
      */
     int cut(int server, Eviction why) {
         List<TrackedConnection> marked = registry.mark(server, why);
+        noteRunning(marked);
         for (TrackedConnection t : marked) {
             t.cutSocket();
         }
@@ -72,6 +73,7 @@ final class Fence {
         if (marked.isEmpty()) {
             return 0;
         }
+        noteRunning(marked);
         // Marked, no statement starts on them; reset, nothing queued for the server is delivered and a thread blocked
         // on the socket is freed. That is the fence. Connector/J's abort only frees its resources after it, so the
         // switch waits for it only where no socket of ours could be reset.
@@ -111,6 +113,16 @@ final class Fence {
             Thread.currentThread().interrupt();
         }
         return marked.size();
+    }
+
+    /** Before the cut: a statement running now may go on at the server after it (MySQL does not stop it). */
+    private void noteRunning(List<TrackedConnection> marked) {
+        for (TrackedConnection t : marked) {
+            if (t.statementRunning()) {
+                registry.leftRunning();
+                return;
+            }
+        }
     }
 
     /**

@@ -296,7 +296,9 @@ public final class GroupRuntime implements GroupAdmin {
         events.close();
         fence.close();
         try {
-            if (store != null) {
+            if (store != null && registry.anyLeftRunning()) {
+                store.closeWithoutLeaving(); // the others must wait for this instance as for a silent one
+            } else if (store != null) {
                 store.close();
             }
         } catch (RuntimeException e) {

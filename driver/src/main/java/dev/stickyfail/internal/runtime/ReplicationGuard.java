@@ -127,9 +127,11 @@ final class ReplicationGuard {
                         result.took().toNanos() / 1000, result.detail());
                 break;
             default:
-                LOG.warn("stickyfail[{}] switching to {} without it having caught up with {}: {} "
-                        + "(stickyfail.switchCatchUpTimeout={} ms); a conflict with the old server's last writes is "
-                        + "possible", group.name(), next, old, result.detail(), group.config().switchCatchUpTimeout().toMillis());
+                // the timeout is named only where it ended the wait: a lost source ends it at once
+                String limit = result.outcome() == CatchUpResult.Outcome.TIMED_OUT ? " (stickyfail.switchCatchUpTimeout="
+                        + group.config().switchCatchUpTimeout().toMillis() + " ms)" : "";
+                LOG.warn("stickyfail[{}] switching to {} without it having caught up with {}: {}{}; a conflict with the "
+                        + "old server's last writes is possible", group.name(), next, old, result.detail(), limit);
         }
         events.catchUp(new CatchUpEvent(group.name(), old, next, epoch, result.outcome().name(), result.took(), waited,
                 result.detail()));

@@ -289,6 +289,7 @@ public final class TrackedConnection {
 
     /** A communication error on this connection: a failed probe for the server, and maybe a server gone. */
     private void connectionError(SQLException error, FailureKind kind) {
+        runtime.registry().leftRunning(); // broken mid-statement: the server may still be running it
         if (LostConnections.lost(error)) {
             runtime.registry().lost().check(runtime, serverIndex);
         }
@@ -459,6 +460,21 @@ public final class TrackedConnection {
         }
     }
 
+    /**
+     * Whether a statement may be running on the server: Connector/J holds its connection lock while it talks to the
+     * server. Not knowing counts as running. Never blocks.
+     */
+    boolean statementRunning() {
+        if (!(physical instanceof JdbcConnection jc)) {
+            return true;
+        }
+        try {
+            return !(jc.getConnectionLock() instanceof ReentrantLock lock) || lock.isLocked();
+        } catch (RuntimeException e) {
+            return true;
+        }
+    }
+
     /** Resets the TCP connection (never blocks), so nothing more reaches the server and a blocked writer is freed. */
     /** @return whether a socket was there to cut (false: opened through a socket factory of the application's) */
     boolean cutSocket() {
@@ -485,6 +501,9 @@ public final class TrackedConnection {
      */
     public void abortedByApplication(Executor executor) throws SQLException {
         spoiled = true;
+        if (statementRunning()) {
+            runtime.registry().leftRunning();
+        }
         mark(new Eviction(runtime.name(), server(), "aborted by the application", null, runtime.epoch()));
         try {
             physical.abort(command -> executor.execute(() -> {

@@ -394,6 +394,16 @@ public final class SharedDecisionStore implements DecisionStore {
         return "shared decision in " + decisions.name() + ", instances in " + instances.name();
     }
 
+    /**
+     * Stays in the table: the others wait for this instance's lease, as for a crashed one, until its entry expires
+     * ({@value #EXPIRY_LEASES} leases without a heartbeat). Nothing to release.
+     */
+    @Override
+    public void closeWithoutLeaving() {
+        LOG.info("{} stays in the shared instance table while statements it sent may still run: a switch in the next "
+                + "{} leases waits out its lease", log, EXPIRY_LEASES);
+    }
+
     /** Removes this instance from the table, best effort (a few register operations): the others need not wait for it. */
     @Override
     public void close() {

@@ -520,7 +520,11 @@ final class Sim {
             nextWake = Long.MAX_VALUE;
             heldWhilePaused.clear();
             paused = false;
-            if (storeView != null) {
+            if (storeView != null && stillRunsSomewhere()) {
+                // the runtime leaves only when nothing it sent can still run (it knows less, so it stays more often)
+                trace(id + " stays in the instance table: a statement of its still runs");
+                storeView.closeWithoutLeaving();
+            } else if (storeView != null) {
                 storeView.close();
             }
             at(now + 200 * MS, "start " + id, () -> {
@@ -528,6 +532,22 @@ final class Sim {
                     start();
                 }
             });
+        }
+
+        private boolean stillRunsSomewhere() {
+            for (Server s : servers) {
+                for (Statement st : s.executing.values()) {
+                    if (st.from == this) {
+                        return true;
+                    }
+                }
+                for (Statement st : s.buffered) {
+                    if (st.from == this) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         }
 
         void pause(long duration) {
