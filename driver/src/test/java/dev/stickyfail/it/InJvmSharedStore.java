@@ -33,6 +33,8 @@ public final class InJvmSharedStore implements DecisionStore {
     static final Set<String> LOSES_ANSWERS = ConcurrentHashMap.newKeySet();
     /** Epoch acknowledged by each other (pretend) instance, by group: they count as live instances of that group. */
     static final Map<String, Map<String, Long>> OTHER_ACKS = new ConcurrentHashMap<>();
+    /** How each group's last instance closed its store: {@code left} or {@code stayed}. */
+    static final Map<String, String> CLOSED = new ConcurrentHashMap<>();
     /** The other (pretend) instances' longest lease, by group, when longer than the real instances'. */
     static final Map<String, Duration> OTHER_LEASE = new ConcurrentHashMap<>();
 
@@ -174,6 +176,13 @@ public final class InJvmSharedStore implements DecisionStore {
 
     @Override
     public void close() {
+        CLOSED.put(context.group(), "left");
         protocol.close();
+    }
+
+    @Override
+    public void closeWithoutLeaving() {
+        CLOSED.put(context.group(), "stayed");
+        protocol.closeWithoutLeaving();
     }
 }

@@ -58,6 +58,50 @@ class SharedDecisionRuntimeTest {
                 "stickyfail.store=injvm&stickyfail.lease=" + lease + "&stickyfail.failoverTimeout=2s");
     }
 
+    /**
+     * MySQL goes on running a statement whose client went away: an instance that stops with one running must not tell
+     * the others it left (they would stop waiting for it), while one that stops idle leaves. (Simulation seed -14.)
+     */
+    @Test
+    void anInstanceStoppedWithAStatementRunningStaysAmongThoseASwitchWaitsFor() throws Exception {
+        try (StickyFailDataSource ds = dataSource("shared-leaves", "2s");
+             Connection c = ds.getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.execute("SELECT 1");
+        }
+        assertThat(InJvmSharedStore.CLOSED.get("shared-leaves")).as("stopped idle").isEqualTo("left");
+
+        StickyFailDataSource ds = dataSource("shared-stays", "2s");
+        Connection c = ds.getConnection();
+        java.util.concurrent.CompletableFuture<Void> sleeping = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try (java.sql.Statement st = c.createStatement()) {
+                st.execute("SELECT SLEEP(30) /* stays */");
+            } catch (java.sql.SQLException expected) {
+                // cut when the group stops
+            }
+        });
+        try (Connection root = group.adminConnection(0)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                try (java.sql.Statement st = root.createStatement(); java.sql.ResultSet rs = st.executeQuery(
+                        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(30) /* stays%'")) {
+                    rs.next();
+                    return rs.getInt(1) > 0;
+                }
+            });
+            ds.close();
+            assertThat(InJvmSharedStore.CLOSED.get("shared-stays")).as("stopped with a statement running")
+                    .isEqualTo("stayed");
+            assertThat(sleeping).succeedsWithin(Duration.ofSeconds(10));
+            try (java.sql.Statement st = root.createStatement(); java.sql.ResultSet rs = st.executeQuery(
+                    "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(30) /* stays%'")) {
+                while (rs.next()) { // what the test started, it stops
+                    try (java.sql.Statement kill = root.createStatement()) {
+                        kill.execute("KILL QUERY " + rs.getLong(1));
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void aDecisionMadeByAnotherInstanceIsFollowedAndFencesThisInstancesConnections() throws Exception {
         List<SwitchEvent> switches = new CopyOnWriteArrayList<>();
