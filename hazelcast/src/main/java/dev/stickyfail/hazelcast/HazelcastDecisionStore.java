@@ -59,6 +59,12 @@ public final class HazelcastDecisionStore implements DecisionStore {
     private IAtomicReference<String> instancesRef;
     private volatile ITopic<String> hints;
     private volatile Runnable hint;
+    /**
+     * The last epoch this instance announced. Its own message comes back to it, and the wake-up it caused cost the
+     * switching instance a needless read of the decision inside its barrier, before its next look at the
+     * acknowledgements (the switch's own compare-and-set already told it).
+     */
+    private volatile String announced;
     private UUID hintRegistration;
     private CompletableFuture<List<IAtomicReference<String>>> creating;
     private long creatingGeneration = -1;
@@ -293,7 +299,7 @@ public final class HazelcastDecisionStore implements DecisionStore {
             ITopic<String> topic = hints;
             hintRegistration = Calls.blocking(() -> topic.addMessageListener(m -> {
                 Runnable current = hint;
-                if (current != null && !closed) {
+                if (current != null && !closed && !m.getMessageObject().equals(announced)) {
                     current.run();
                 }
             }), left("the subscription to " + hintsName), "the subscription to " + hintsName, store);
@@ -305,8 +311,10 @@ public final class HazelcastDecisionStore implements DecisionStore {
         if (topic == null) {
             return;
         }
+        String message = Long.toString(epoch);
+        announced = message;
         try {
-            topic.publishAsync(Long.toString(epoch));
+            topic.publishAsync(message);
         } catch (RuntimeException e) {
             LOG.debug("{} publishing the hint for epoch {}: {}", log, epoch, e.toString());
         }

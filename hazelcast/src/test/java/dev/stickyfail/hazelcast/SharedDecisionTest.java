@@ -196,6 +196,30 @@ class SharedDecisionTest extends SharedDecisionStoreContract {
         Report.line("propose (table get + decision get + compare-and-set), " + n + " calls: " + percentiles(cases));
     }
 
+    /** Its own hint would only wake the switching instance for a needless read inside its barrier. */
+    @Test
+    @Order(MEASURE)
+    void aStoreIsHintedOfOthersChangesNotOfItsOwn() throws Exception {
+        DecisionStore first = store("own-hints", "first", Duration.ofSeconds(2));
+        DecisionStore second = store("own-hints", "second", Duration.ofSeconds(2));
+        BlockingQueue<Long> firstHinted = new LinkedBlockingQueue<>();
+        BlockingQueue<Long> secondHinted = new LinkedBlockingQueue<>();
+        first.onChange(() -> firstHinted.add(System.nanoTime()));
+        second.onChange(() -> secondHinted.add(System.nanoTime()));
+        Starting.started(first, null);
+        Starting.started(second, null);
+        long epoch = first.read() == null ? 0 : first.read().epoch();
+        firstHinted.clear();
+        secondHinted.clear();
+        first.propose(epoch, decision(epoch + 1, "first"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !secondHinted.isEmpty());
+        second.propose(epoch + 1, decision(epoch + 2, "second"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !firstHinted.isEmpty());
+        // its own announcement was published before the other's change, which it has received by now
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                .until(() -> firstHinted.size() == 1 && secondHinted.size() == 1);
+    }
+
     @Test
     @Order(MEASURE)
     void hintsReachAClientFasterThanPolling() throws Exception {
