@@ -2,18 +2,22 @@ package dev.stickyfail.internal.health;
 
 import com.mysql.cj.MysqlConnection;
 import com.mysql.cj.NativeSession;
+import com.mysql.cj.jdbc.JdbcConnection;
 import com.mysql.cj.protocol.PacketReceivedTimeHolder;
 import com.mysql.cj.protocol.PacketSentTimeHolder;
 import com.mysql.cj.protocol.Protocol;
 
 import java.sql.Connection;
-import java.util.function.Supplier;
+import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * What the application's own sessions to one server show, read from the times Connector/J keeps anyway (its
  * {@code maintainTimeStats}, on by default: the "last packet received ... ms ago" of its error messages): when the
- * server last sent anything on any of them, and the oldest request sent after that which is still unanswered. Nothing
- * is added to the statement path; a scan reads two fields per connection.
+ * server last sent anything on any of them, and the oldest request sent after that which is still unanswered. A
+ * connection still being opened is such a request too, from the moment its attempt started (a hung server's kernel
+ * accepts the TCP connection, and the greeting never comes). Nothing is added to the statement path; a scan reads two
+ * fields per connection.
  *
  * <p>A hung or cut-off server leaves every request unanswered from the moment it hangs, while a probe may be up to
  * {@code checkInterval} away. That evidence only makes the monitor probe at once: it never counts as a failure, since a
@@ -34,9 +38,9 @@ final class ApplicationTraffic {
         }
     }
 
-    private final Supplier<? extends Iterable<? extends Connection>> sessions;
+    private final ApplicationSessions sessions;
 
-    ApplicationTraffic(Supplier<? extends Iterable<? extends Connection>> sessions) {
+    ApplicationTraffic(ApplicationSessions sessions) {
         this.sessions = sessions;
     }
 
@@ -49,7 +53,7 @@ final class ApplicationTraffic {
         long lastReceived = 0;
         long[] pendingSends = null;
         int pending = 0;
-        for (Connection c : sessions.get()) {
+        for (Connection c : sessions.established()) {
             Protocol<?> protocol = protocolOf(c);
             if (protocol == null) {
                 continue;
@@ -65,11 +69,13 @@ final class ApplicationTraffic {
                 continue; // closed meanwhile
             }
             lastReceived = Math.max(lastReceived, received);
-            if (sent > received) {
+            // both in milliseconds: a request sent in the millisecond its session last received an answer is
+            // unanswered if a statement still holds the session
+            if (sent != 0 && (sent > received || sent == received && statementRunning(c))) {
                 if (pendingSends == null) {
                     pendingSends = new long[8];
                 } else if (pending == pendingSends.length) {
-                    pendingSends = java.util.Arrays.copyOf(pendingSends, pending * 2);
+                    pendingSends = Arrays.copyOf(pendingSends, pending * 2);
                 }
                 pendingSends[pending++] = sent;
             }
@@ -77,18 +83,23 @@ final class ApplicationTraffic {
         long quiet = Math.max(lastReceived, answeredMillis);
         long oldest = 0;
         for (int i = 0; i < pending; i++) {
-            long sent = pendingSends[i];
-            if (sent >= quiet && (oldest == 0 || sent < oldest)) {
-                oldest = sent;
-            }
+            oldest = olderSentAfter(quiet, oldest, pendingSends[i]);
+        }
+        for (long started : sessions.attemptStarts()) {
+            oldest = olderSentAfter(quiet, oldest, started);
         }
         return new Scan(lastReceived, oldest);
+    }
+
+    /** {@code sent} if it is a request sent after the server fell quiet and older than {@code oldest} (0: none yet). */
+    private static long olderSentAfter(long quiet, long oldest, long sent) {
+        return sent >= quiet && (oldest == 0 || sent < oldest) ? sent : oldest;
     }
 
     /** The latest time (wall clock, milliseconds) any session received a packet from the server; 0 when none did. */
     long lastReceivedMillis() {
         long lastReceived = 0;
-        for (Connection c : sessions.get()) {
+        for (Connection c : sessions.established()) {
             Protocol<?> protocol = protocolOf(c);
             if (protocol == null) {
                 continue;
@@ -101,6 +112,15 @@ final class ApplicationTraffic {
             }
         }
         return lastReceived;
+    }
+
+    private static boolean statementRunning(Connection c) {
+        try {
+            return c instanceof JdbcConnection jc && jc.getConnectionLock() instanceof ReentrantLock lock
+                    && lock.isLocked();
+        } catch (RuntimeException e) {
+            return false; // closed meanwhile
+        }
     }
 
     private static Protocol<?> protocolOf(Connection c) {

@@ -11,7 +11,6 @@ import dev.stickyfail.probe.ProbeResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -115,12 +114,12 @@ public final class ServerMonitor {
     private long lastAnswerNanos;
 
     /**
-     * @param applicationSessions the application's live connections to this server (Connector/J's), read by a
-     *                            background scan; {@code null} to watch probes only
+     * @param applicationSessions the application's connections to this server, established and being opened, read by
+     *                            a background scan; {@code null} to watch probes only
      */
     public ServerMonitor(String group, int index, ServerAddress server, StickyFailConfig config,
                          Supplier<Probe> probeFactory, Observer observer, ScheduledExecutorService watchdog,
-                         Supplier<? extends Iterable<? extends Connection>> applicationSessions) {
+                         ApplicationSessions applicationSessions) {
         this.group = group;
         this.index = index;
         this.server = server;

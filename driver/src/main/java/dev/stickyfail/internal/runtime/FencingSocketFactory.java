@@ -61,6 +61,8 @@ public final class FencingSocketFactory extends StandardSocketFactory {
     static final class Opening {
         final Lease lease;
         final int server;
+        /** Wall clock, Connector/J's resolution: to compare with the times it keeps for established sessions. */
+        final long startedMillis = System.currentTimeMillis();
         private volatile Socket socket;
         private volatile boolean cut;
 

@@ -18,6 +18,7 @@ import dev.stickyfail.internal.decider.SwitchCore;
 import dev.stickyfail.internal.decision.DecisionJournal;
 import dev.stickyfail.internal.decision.LocalDecisionStore;
 import dev.stickyfail.internal.decision.StateFile;
+import dev.stickyfail.internal.health.ApplicationSessions;
 import dev.stickyfail.internal.health.ServerMonitor;
 import dev.stickyfail.probe.FailureKind;
 import dev.stickyfail.probe.ProbeResult;
@@ -44,7 +45,6 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import java.util.stream.StreamSupport;
 
 /**
@@ -110,8 +110,18 @@ public final class GroupRuntime implements GroupAdmin {
             ProbeTarget target = new Target(servers[i]);
             int server = i;
             // the application's own sessions to the server, read by the monitor in the background (never the hot path)
-            Supplier<Iterable<Connection>> sessions = () -> () -> StreamSupport.stream(
-                    registry.connections(server).spliterator(), false).map(TrackedConnection::physical).iterator();
+            ApplicationSessions sessions = new ApplicationSessions() {
+                @Override
+                public Iterable<Connection> established() {
+                    return () -> StreamSupport.stream(registry.connections(server).spliterator(), false)
+                            .map(TrackedConnection::physical).iterator();
+                }
+
+                @Override
+                public long[] attemptStarts() {
+                    return registry.attemptStarts(server);
+                }
+            };
             monitors[i] = new ServerMonitor(name, i, servers[i], config, () -> Probes.create(config.check(), target),
                     observer, watchdog, sessions);
         }
