@@ -49,7 +49,8 @@ import java.util.random.RandomGenerator;
  *       reset, every member restarted, or a group that never had one), every call runs the census: each instance puts
  *       into its table entry the decision it last saw (or its state file's, or nothing), and the register is seeded
  *       once every instance this one knew before has offered, or once one longest lease plus a margin has passed
- *       since this instance first saw the register empty. The seed names the server of the newest offer (highest
+ *       since this instance first saw the register empty (counted again from the moment it sees the instance table
+ *       created again: a window slept through in a pause says nothing of a loss that came after it). The seed names the server of the newest offer (highest
  *       history generation, then epoch), at an epoch above every offer, in a new history: every instance applies it
  *       as a switch. With no offer at all, the register is set to "no decision yet" in a new history, and the first
  *       proposal makes the first decision. Until the seed, calls throw.</li>
@@ -670,9 +671,21 @@ public final class SharedDecisionStore implements DecisionStore {
                 LOG.warn("{} the instance table {} was created again (incarnation {}, was {}): membership is unknown "
                         + "until it is settled", log, instances.name(), t.incarnation(), incarnation);
             }
+            boolean lostAgain = incarnation != null && missingSince != null;
             incarnation = t.incarnation();
             incarnationSince = now;
             seen.clear();
+            if (lostAgain) {
+                // The registers were lost (again) since this census began: a window this instance watched before
+                // (or slept through, paused) says nothing of who holds a lease now, and its peers have not yet offered
+                // what they decided since. It starts again, waiting also for the instances in the new table.
+                missingSince = now;
+                if (!lastMembers.isEmpty()) {
+                    Set<String> members = new HashSet<>(lastMembers);
+                    members.addAll(liveIds(t, now));
+                    lastMembers = members;
+                }
+            }
         }
         table = t;
         seen.keySet().retainAll(idsOf(t));

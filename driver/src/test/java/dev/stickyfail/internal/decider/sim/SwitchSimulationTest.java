@@ -75,4 +75,22 @@ class SwitchSimulationTest {
         sim.run();
         assertThat(sim.violations).as(() -> schedule + "\n--- trace (last events) ---\n" + sim.traceTail()).isEmpty();
     }
+
+    @Test
+    void aPausedInstanceDoesNotSeedALostDecisionOnACensusWindowThatRanWhileItWasPaused() {
+        // it saw the register empty, paused 12 s, and resumed just after a wipe: the window it had started before the
+        // pause is no census of the register lost now, and seeding on it leaves out its peer's newer decision
+        Schedule schedule = new Schedule(2, 2, java.util.List.of(1_000L, 1_000L), true, true, true, 0, 0,
+                java.util.List.of(new Schedule.Fault(2_000, Schedule.Kind.KILL_SERVER, 0, 0, 0),
+                        new Schedule.Fault(2_000, Schedule.Kind.KILL_SERVER, 0, 0, 0),
+                        new Schedule.Fault(2_000, Schedule.Kind.PAUSE_INSTANCE, 1, 0, 12_290),
+                        new Schedule.Fault(2_100, Schedule.Kind.RESTART_SERVER, 0, 0, 0),
+                        new Schedule.Fault(2_100, Schedule.Kind.RESTART_SERVER, 0, 0, 0),
+                        new Schedule.Fault(2_100, Schedule.Kind.KILL_SERVER, 0, 0, 0),
+                        new Schedule.Fault(3_097, Schedule.Kind.RESTART_SERVER, 0, 0, 0),
+                        new Schedule.Fault(14_226, Schedule.Kind.WIPE_STORE, 0, 0, 0)), 15_290);
+        Sim sim = new Sim(-35_049L, schedule);
+        sim.run();
+        assertThat(sim.violations).as(() -> schedule + "\n--- trace (last events) ---\n" + sim.traceTail()).isEmpty();
+    }
 }
