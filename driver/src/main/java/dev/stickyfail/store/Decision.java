@@ -6,7 +6,8 @@ import java.util.Objects;
 
 /**
  * A group's decision: which server is active, at which epoch, who decided it, when and why. The epoch grows by one at
- * every switch and decisions compare by it alone; {@code server} is the {@code host:port} name as the URL spells it.
+ * every switch; decisions compare by history generation, then by epoch ({@link #isNewerThan}); {@code server} is the
+ * {@code host:port} name as the URL spells it.
  *
  * <p>{@code history} names the run of epochs a decision belongs to: a shared store starts a new history when its
  * value is created from nothing (a new CP Subsystem, or one that lost its state), so a state file written in another
@@ -52,9 +53,35 @@ public record Decision(String server, long epoch, String decidedBy, Instant deci
         return other != null && epoch == other.epoch && server.equals(other.server) && history.equals(other.history);
     }
 
-    /** Whether this decision is newer than {@code other} ({@code null} counts as epoch 0). */
+    /**
+     * Whether this decision is newer than {@code other} ({@code null} counts as epoch 0): from a later history (a shared
+     * store numbers each history it starts one above every history offered to it), else at a higher epoch. An
+     * instance cut off while its store was lost and seeded again comes back at an epoch of the old history that may be
+     * higher than the new one's: the new history is still the newer decision.
+     */
     public boolean isNewerThan(Decision other) {
-        return other == null || epoch > other.epoch;
+        if (other == null) {
+            return true;
+        }
+        long generation = generation(history);
+        long others = generation(other.history);
+        return generation != others ? generation > others : epoch > other.epoch;
+    }
+
+    /** The generation a history names ({@code <generation>.<random>}); 0 when unknown or in another form. */
+    public static long generation(String history) {
+        if (history == null) {
+            return 0;
+        }
+        int dot = history.indexOf('.');
+        if (dot <= 0) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(history.substring(0, dot));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /**

@@ -807,18 +807,7 @@ public final class SharedDecisionStore implements DecisionStore {
 
     /** A history's generation: the number before its first dot, 0 for a history without one (or none). */
     static long generation(String history) {
-        if (history == null) {
-            return 0;
-        }
-        int dot = history.indexOf('.');
-        if (dot <= 0) {
-            return 0;
-        }
-        try {
-            return Long.parseLong(history.substring(0, dot));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
+        return Decision.generation(history);
     }
 
     private long now() {
