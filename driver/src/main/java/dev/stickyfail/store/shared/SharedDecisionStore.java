@@ -259,6 +259,10 @@ public final class SharedDecisionStore implements DecisionStore {
                 raw = decisions.get();
                 continue;
             }
+            if (stampedAgain(raw)) {
+                raw = decisions.get();
+                continue;
+            }
             String stampHistory;
             Decision stored = null;
             if (raw.startsWith(NO_DECISION)) {
@@ -444,6 +448,9 @@ public final class SharedDecisionStore implements DecisionStore {
                 seed(m.table());
                 continue;
             }
+            if (stampedAgain(raw)) {
+                continue;
+            }
             return interpret(raw);
         }
         throw new SQLTransientConnectionException(log + " " + describe() + ": the decision register kept changing; "
@@ -493,6 +500,43 @@ public final class SharedDecisionStore implements DecisionStore {
         history = d.history();
         remember(d);
         return d;
+    }
+
+    /**
+     * Stamps the register's decision again, same server, in a history numbered above this instance's and at an epoch
+     * above both, when this instance has seen a later history than the register's: the register was lost and seeded
+     * again by a census this instance was absent from (cut off until its lease ran out), numbered from what the seeding
+     * instance knew. The register's server is in force (every lease of the lost history ran out before that seed);
+     * following it as it is would take this instance back in the order of decisions, and refusing it would leave this
+     * instance closed for good.
+     *
+     * @return whether the register changed (stamped here, or by someone else meanwhile): read it again
+     */
+    private boolean stampedAgain(String raw) throws SQLException {
+        if (current == null || raw.startsWith(NO_DECISION)) {
+            return false;
+        }
+        Decision d;
+        try {
+            d = Decision.decode(raw);
+        } catch (IllegalArgumentException e) {
+            return false; // interpret() reports it
+        }
+        long mine = generation(current.history());
+        if (generation(d.history()) >= mine || !context.servers().contains(d.server())) {
+            return false;
+        }
+        String fresh = (mine + 1) + "." + hex(random.nextLong()) + hex(random.nextLong()).substring(8);
+        Decision again = new Decision(d.server(), Math.max(d.epoch(), current.epoch()) + 1, id, Instant.now(),
+                "the shared decision (epoch " + d.epoch() + " on " + d.server() + ", history " + d.history()
+                        + ") stamped again above history " + current.history() + ", which it was seeded without", fresh);
+        if (decisions.compareAndSet(raw, again.encode())) {
+            LOG.warn("{} the shared decision in {} is from history {}, older than history {} this instance followed "
+                            + "(the register was seeded again without it): stamped it again as epoch {} on {} in history {}",
+                    log, decisions.name(), d.history(), current.history(), again.epoch(), again.server(), fresh);
+            hints.decisionChanged(again.epoch());
+        }
+        return true;
     }
 
     private Decision won(Decision stamped, String encoded) {
