@@ -26,7 +26,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -70,6 +73,14 @@ final class Decider {
     private volatile boolean decidedServerUnusable;
     /** Connections aborted since the switch in progress began, for its {@link SwitchEvent}. */
     private int evictedInSwitch;
+    /**
+     * Writes the state file while the switch goes on (its fsync costs as much as a fence at the server); null without
+     * a state file. A usable route is published only once the write finished: a restart after the first write to the
+     * new server finds the decision that sent it there.
+     */
+    private final ExecutorService journalWriter;
+    /** The write in progress (whether {@link DecisionJournal#persisted()} changed), or null. */
+    private Future<Boolean> journalWrite;
 
     Decider(GroupRuntime group, ServerMonitor[] monitors, EventDispatcher events, Router router, Fence fence,
             ServerFence serverFence, DecisionJournal journal, BoundedStore store, Lease lease, ReplicationGuard replication,
@@ -91,6 +102,11 @@ final class Decider {
         this.refusedWhy = core.refusedWhy();
         this.thread = new Thread(this::run, "stickyfail-decider[" + name + "]");
         this.thread.setDaemon(true);
+        this.journalWriter = journal.path() == null ? null : Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "stickyfail-state-file[" + name + "]");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     void start() {
@@ -205,6 +221,10 @@ final class Decider {
                 LOG.error("stickyfail[{}] unexpected error in the decider; going on", name, t);
             }
             if (in instanceof Input.Stop) {
+                awaitJournal();
+                if (journalWriter != null) {
+                    journalWriter.shutdown();
+                }
                 failPendingCommands();
                 stopped.complete(null);
                 return;
@@ -242,6 +262,7 @@ final class Decider {
     }
 
     private void housekeeping() {
+        awaitJournal();
         if (journal.retry()) {
             firePersistence(true, "written to " + journal.path());
         }
@@ -252,6 +273,9 @@ final class Decider {
 
     private Input perform(Action a) {
         if (a instanceof Action.Publish p) {
+            if (p.route().usable()) {
+                awaitJournal();
+            }
             router.publish(p.route());
         } else if (a instanceof Action.RenewLease r) {
             lease.confirmed(r.sentAt());
@@ -263,8 +287,11 @@ final class Decider {
                 evictedInSwitch += fenceServer(i, f.why(), f.active(), f.epoch());
             }
         } else if (a instanceof Action.Journal j) {
-            if (journal.record(j.decision())) {
-                firePersistence(journal.persisted(), journal.persisted() ? "written to " + journal.path() : journal.lastError());
+            awaitJournal(); // one write at a time, in order
+            if (journalWriter == null) {
+                journalWritten(journal.record(j.decision()));
+            } else {
+                journalWrite = journalWriter.submit(() -> journal.record(j.decision()));
             }
         } else if (a instanceof Action.Emit e) {
             emit(e.event());
@@ -283,6 +310,7 @@ final class Decider {
             background.execute(() -> {
                 replication.serverUp(u.server());
                 group.rehearseSwitch(u.server());
+                replication.prepareSession(u.server());
             });
         } else if (a instanceof Action.Call c) {
             return call(c);
@@ -385,6 +413,40 @@ final class Decider {
             evictedInSwitch = 0;
         } else {
             events.fromDecider(event);
+        }
+    }
+
+    /** Waits for the state file write in progress, if any (it ends on its own: a write has no other way out). */
+    private void awaitJournal() {
+        Future<Boolean> w = journalWrite;
+        if (w == null) {
+            return;
+        }
+        journalWrite = null;
+        boolean interrupted = false;
+        boolean changed = false;
+        while (true) {
+            try {
+                changed = w.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                LOG.error("stickyfail[{}] writing the state file failed unexpectedly", name, e.getCause());
+                break;
+            } catch (CancellationException e) {
+                break;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        journalWritten(changed);
+    }
+
+    private void journalWritten(boolean changed) {
+        if (changed) {
+            firePersistence(journal.persisted(), journal.persisted() ? "written to " + journal.path() : journal.lastError());
         }
     }
 

@@ -303,6 +303,7 @@ public final class GroupRuntime implements GroupAdmin {
     private void closeQuietly() {
         watchdog.shutdownNow();
         background.shutdownNow();
+        replication.close();
         events.close();
         fence.close();
         try {

@@ -69,6 +69,13 @@ final class ReplicationGuard {
      */
     private final Map<Integer, String> identities = new ConcurrentHashMap<>();
     private final RightsCheck rights;
+    /**
+     * A session to each server opened ahead of a switch, for the catch-up on it: a new one costs a login (15 to 40 ms
+     * on the loaded test machine) at the moment every request waits for the switch. Opened in the background when the
+     * server comes up, taken by a switch to it, pinged before use (one that died meanwhile is replaced by a new one).
+     */
+    private final Map<Integer, Connection> spares = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     ReplicationGuard(GroupRuntime group, EventDispatcher events) {
         this.group = group;
@@ -99,7 +106,7 @@ final class ReplicationGuard {
         Duration timeout = group.config().switchCatchUp() ? group.config().switchCatchUpTimeout() : Duration.ofSeconds(2);
         CatchUpResult result;
         long opening = System.nanoTime();
-        try (Connection session = group.openProbeSession(to, timeout)) {
+        try (Connection session = catchUpSession(to, timeout)) {
             LOG.debug("stickyfail[{}] catch-up session to {} opened in {} us", group.name(), next,
                     (System.nanoTime() - opening) / 1000);
             ReplicationSource source = source(from);
@@ -141,6 +148,65 @@ final class ReplicationGuard {
         result.view().ifPresent(v -> learnIdentity(to, v));
         result.view().filter(v -> v.notApplicable().isEmpty())
                 .ifPresent(v -> pending.put(from, new Pending(to, epoch, v)));
+    }
+
+    /** The spare session to {@code to} if it still answers a ping, else a new one. */
+    private Connection catchUpSession(int to, Duration timeout) throws SQLException {
+        Connection spare = spares.remove(to);
+        if (spare != null) {
+            try {
+                if (spare.isValid(1)) {
+                    return spare;
+                }
+            } catch (SQLException | RuntimeException e) {
+                // replaced below
+            }
+            closeQuietly(spare);
+        }
+        return group.openProbeSession(to, timeout);
+    }
+
+    /** Opens (or checks) the spare session to {@code server}; on the background thread, when it comes up. */
+    void prepareSession(int server) {
+        if (!group.config().switchCatchUp() || closed) {
+            return;
+        }
+        Connection spare = spares.get(server);
+        try {
+            if (spare != null && spare.isValid(1)) {
+                return;
+            }
+        } catch (SQLException | RuntimeException e) {
+            // replaced below
+        }
+        if (spare != null && spares.remove(server, spare)) {
+            closeQuietly(spare);
+        }
+        try {
+            Connection fresh = group.openProbeSession(server, group.config().connectTimeout().plus(group.config().checkTimeout()));
+            if (spares.putIfAbsent(server, fresh) != null) {
+                closeQuietly(fresh);
+            } else if (closed && spares.remove(server, fresh)) {
+                closeQuietly(fresh); // closed meanwhile
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("stickyfail[{}] no spare catch-up session to {}: {}", group.name(), group.server(server), e.toString());
+        }
+    }
+
+    /** Closes the spare sessions. */
+    void close() {
+        closed = true;
+        spares.values().forEach(ReplicationGuard::closeQuietly);
+        spares.clear();
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException | RuntimeException e) {
+            // already broken
+        }
     }
 
     /**

@@ -91,6 +91,49 @@ class SwitchReplicationTest {
         group.assertReplicationHealthy();
     }
 
+    /**
+     * The catch-up runs on a session opened ahead of the switch; one that died meanwhile (killed here, as a server's
+     * restart or its {@code wait_timeout} would) is replaced, not used: the catch-up still reads the new server.
+     */
+    @Test
+    void aSpareCatchUpSessionThatDiedIsReplacedAtTheSwitch() throws Exception {
+        table("spare_session");
+        List<CatchUpEvent> catchUps = new CopyOnWriteArrayList<>();
+        // probes every second reuse their sessions: the one idle for 3 s and more is the spare
+        try (StickyFailDataSource ds = dataSource("repl-spare", "stickyfail.checkInterval=1s")) {
+            ds.admin().addListener(new StickyFailListener() {
+                @Override
+                public void onCatchUp(CatchUpEvent e) {
+                    catchUps.add(e);
+                }
+            });
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.executeUpdate("INSERT INTO spare_session VALUES (1, 0)");
+            }
+            long spare = await().atMost(Duration.ofSeconds(30)).until(() -> idleSession(1, group.probeUser(), 3), id -> id > 0);
+            try (Connection c = group.adminConnection(1); Statement st = c.createStatement()) {
+                st.execute("KILL " + spare);
+            }
+            ds.admin().switchTo(group.server(1).hostAndPort());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !catchUps.isEmpty());
+            assertThat(catchUps).singleElement().satisfies(e -> assertThat(e.outcome()).isEqualTo("CAUGHT_UP"));
+            assertThat(ds.admin().activeServer()).contains(group.server(1).hostAndPort());
+        }
+    }
+
+    /** A session of {@code user} on server {@code index} idle for at least {@code seconds}, or 0. */
+    private long idleSession(int index, String user, int seconds) throws Exception {
+        try (Connection c = group.adminConnection(index); PreparedStatement ps = c.prepareStatement(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND COMMAND = 'Sleep' AND TIME >= ? "
+                        + "ORDER BY TIME DESC LIMIT 1")) {
+            ps.setString(1, user);
+            ps.setInt(2, seconds);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
     @Test
     void aBackupThatCannotCatchUpInTimeIsSwitchedToAnywayAndSaysSo() throws Exception {
         table("lag_timeout");
