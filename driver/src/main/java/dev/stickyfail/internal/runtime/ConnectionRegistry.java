@@ -2,7 +2,6 @@ package dev.stickyfail.internal.runtime;
 
 import java.sql.Connection;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -73,22 +72,9 @@ final class ConnectionRegistry {
         opening[o.server].remove(o);
     }
 
-    private static final long[] NO_ATTEMPTS = new long[0];
-
     /** When each attempt to open a connection to {@code server} still in progress started (wall clock, ms). */
     long[] attemptStarts(int server) {
-        if (opening[server].isEmpty()) {
-            return NO_ATTEMPTS;
-        }
-        long[] starts = new long[4];
-        int n = 0;
-        for (FencingSocketFactory.Opening o : opening[server]) {
-            if (n == starts.length) {
-                starts = Arrays.copyOf(starts, n * 2);
-            }
-            starts[n++] = o.startedMillis;
-        }
-        return n == starts.length ? starts : Arrays.copyOf(starts, n);
+        return opening[server].stream().mapToLong(o -> o.startedMillis).toArray();
     }
 
     /** Cuts every attempt to open a connection to {@code server} now; never blocks. */

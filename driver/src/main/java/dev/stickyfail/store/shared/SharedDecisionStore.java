@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
+import static dev.stickyfail.store.Decision.generation;
+
 /**
  * A group's decision shared by every application instance, over two linearizable {@link Register}s: one holds the
  * decision, the other the instance table (who is there, with which lease, what each acknowledged). Pure protocol: one
@@ -50,9 +52,9 @@ import java.util.random.RandomGenerator;
  *       into its table entry the decision it last saw (or its state file's, or nothing), and the register is seeded
  *       once every instance this one knew before has offered, or once one longest lease plus a margin has passed
  *       since this instance first saw the register empty (counted again from the moment it sees the instance table
- *       created again: a window slept through in a pause says nothing of a loss that came after it). The seed names the server of the newest offer (highest
- *       history generation, then epoch), at an epoch above every offer, in a new history: every instance applies it
- *       as a switch. With no offer at all, the register is set to "no decision yet" in a new history, and the first
+ *       created again: a window slept through in a pause says nothing of a loss that came after it). The seed names
+ *       the server of the newest offer (highest history generation, then epoch), at an epoch above every offer, in a
+ *       new history: every instance applies it as a switch. With no offer at all, the register is set to "no decision yet" in a new history, and the first
  *       proposal makes the first decision. Until the seed, calls throw.</li>
  *   <li><b>Histories.</b> A history is created whenever the decision register is filled from nothing. The store stamps
  *       the shared history on what it stores. At {@link #start}, a state file's decision from another history is not
@@ -526,7 +528,7 @@ public final class SharedDecisionStore implements DecisionStore {
         if (generation(d.history()) >= mine || !context.servers().contains(d.server())) {
             return false;
         }
-        String fresh = (mine + 1) + "." + hex(random.nextLong()) + hex(random.nextLong()).substring(8);
+        String fresh = freshHistory(mine);
         Decision again = new Decision(d.server(), Math.max(d.epoch(), current.epoch()) + 1, id, Instant.now(),
                 "the shared decision (epoch " + d.epoch() + " on " + d.server() + ", history " + d.history()
                         + ") stamped again above history " + current.history() + ", which it was seeded without", fresh);
@@ -537,6 +539,11 @@ public final class SharedDecisionStore implements DecisionStore {
             hints.decisionChanged(again.epoch());
         }
         return true;
+    }
+
+    /** A new history, numbered one above {@code generation}. */
+    private String freshHistory(long generation) {
+        return (generation + 1) + "." + hex(random.nextLong()) + hex(random.nextLong()).substring(8);
     }
 
     private Decision won(Decision stamped, String encoded) {
@@ -596,7 +603,7 @@ public final class SharedDecisionStore implements DecisionStore {
                 LOG.warn("{} ignoring {}'s offer for the census: {}", log, e.id(), ex.getMessage());
             }
         }
-        String fresh = (generation + 1) + "." + hex(random.nextLong()) + hex(random.nextLong()).substring(8);
+        String fresh = freshHistory(generation);
         String text;
         long epoch;
         if (candidates.isEmpty()) {
@@ -847,11 +854,6 @@ public final class SharedDecisionStore implements DecisionStore {
             parts.add(e.id() + ": " + what);
         }
         return String.join(", ", parts);
-    }
-
-    /** A history's generation: the number before its first dot, 0 for a history without one (or none). */
-    static long generation(String history) {
-        return Decision.generation(history);
     }
 
     private long now() {

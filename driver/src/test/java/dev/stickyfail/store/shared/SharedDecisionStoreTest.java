@@ -162,7 +162,7 @@ class SharedDecisionStoreTest {
         Decision seeded = r.read();
         assertThat(seeded.epoch()).as("above every offer").isEqualTo(3);
         assertThat(seeded.server()).as("the newest offer's server").isEqualTo(SERVERS.get(1));
-        assertThat(SharedDecisionStore.generation(seeded.history())).as("a new history").isEqualTo(2);
+        assertThat(Decision.generation(seeded.history())).as("a new history").isEqualTo(2);
         assertThat(q.read()).isEqualTo(seeded);
         assertThat(p.read()).isEqualTo(seeded);
     }
@@ -256,7 +256,7 @@ class SharedDecisionStoreTest {
                 .isBetween(L.plus(MARGIN), L.plus(MARGIN).plusMillis(250));
         assertThat(seeded.server()).isEqualTo(file.server());
         assertThat(seeded.epoch()).as("a switch every instance applies").isEqualTo(3);
-        assertThat(SharedDecisionStore.generation(seeded.history())).isEqualTo(2);
+        assertThat(Decision.generation(seeded.history())).isEqualTo(2);
         for (SharedDecisionStore x : s) {
             assertThat(x.start(file)).isEqualTo(seeded);
             x.acknowledge(3);
@@ -272,7 +272,7 @@ class SharedDecisionStoreTest {
         started(b, null);
         Decision one = a.propose(0, decision(1, 0, "a"));
         Decision two = a.propose(1, Decision.next(one, SERVERS.get(1), "a", "test"));
-        assertThat(SharedDecisionStore.generation(two.history())).isEqualTo(1);
+        assertThat(Decision.generation(two.history())).isEqualTo(1);
         assertThat(b.read()).isEqualTo(two);
         decisions.wipe();
         instances.wipe();
