@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * healed, every instance routes again within three leases plus 15 s.
  *
  * <p>CI runs a short exploration ({@code jqwik.tries.default} in {@code junit-platform.properties});
- * {@code -Djqwik.tries.default=N} runs more. A failing schedule is printed with its seed; keep it as a case below
+ * {@code -Djqwik.tries.default=N} runs more, and {@code -Dsim.focus=store} weights the faults toward a lost or
+ * unreachable store (see {@link Schedule}). A failing schedule is printed with its seed; keep it as a case below
  * and study it with {@code -DargLine=-Dsim.verbose=true} (every input and the actions it gave).
  */
 class SwitchSimulationTest {
