@@ -25,9 +25,10 @@ record DemoOptions(Fault fault, Duration duration, int writers, int rate, boolea
             "  --log=FILE                     where driver, pool and server logs go (default stickyfail-demo.log)",
             "  --verbose                      show those logs on stderr instead",
             "  --help                         this text",
-            "  --instances=3 [--fault=kill|cut-one|pause-one]",
+            "  --instances=3 [--fault=kill|cut-one|pause-one] [--clients]",
             "                                 three application instances (own JVMs, embedded Hazelcast members) share",
-            "                                 one decision; the fault hits the primary, or one instance alone",
+            "                                 one decision; the fault hits the primary, or one instance alone;",
+            "                                 --clients: the instances are clients of three standalone members",
             "",
             "Exit code: 0 when the run met its guarantees (no write on the old server after the first write on",
             "the new one, replication healthy, writes reached the backup), 1 when it did not, 2 for a bad option.");

@@ -8,9 +8,9 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * {@code java -jar stickyfail-demo.jar --instances=3 [--fault=kill|cut-one|pause-one|one-host-lost|lock-wait|restart-one|restart-all|rolling]}:
- * three application instances in their own JVMs share one decision through Hazelcast; the fault hits the primary, one
- * instance alone, or both. Prints what happened and exits 0 when the run met the guarantees ({@code Result.passed()}):
+ * {@code java -jar stickyfail-demo.jar --instances=3 [--fault=kill|cut-one|pause-one|one-host-lost|lock-wait|restart-one|restart-all|rolling] [--clients]}:
+ * three application instances in their own JVMs share one decision through Hazelcast (embedded members, or with
+ * {@code --clients} clients of three standalone members); the fault hits the primary, one instance alone, or both. Prints what happened and exits 0 when the run met the guarantees ({@code Result.passed()}):
  * no write on the old primary after the first write on the backup, every instance writing on the backup.
  */
 public final class MultiInstanceDemo {
@@ -23,6 +23,7 @@ public final class MultiInstanceDemo {
 
     public static void main(String[] args) throws Exception {
         MultiInstanceScenario.Fault fault = MultiInstanceScenario.Fault.CUT_ONE;
+        boolean clients = false;
         for (String arg : args) {
             if (arg.startsWith("--fault=")) {
                 String f = arg.substring("--fault=".length()).toUpperCase(Locale.ROOT).replace('-', '_');
@@ -33,16 +34,23 @@ public final class MultiInstanceDemo {
                             + arg.substring("--fault=".length()));
                     System.exit(2);
                 }
+            } else if (arg.equals("--clients")) {
+                clients = true;
             } else if (!arg.equals("--instances=3")) {
-                System.err.println("stickyfail demo: with --instances=3 the only other option is --fault=" + FAULTS.replace(", ", "|"));
+                System.err.println("stickyfail demo: with --instances=3 the only other options are --fault="
+                        + FAULTS.replace(", ", "|") + " and --clients, not " + arg);
                 System.exit(2);
             }
         }
         Path dir = Files.createTempDirectory("stickyfail-multi-demo");
-        System.out.println("Starting two MariaDB servers and three application instances (each its own JVM with an "
-                + "embedded Hazelcast member; the CP Subsystem needs all three to form)...");
+        System.out.println(clients
+                ? "Starting two MariaDB servers, three standalone Hazelcast members (the CP Subsystem) and three "
+                        + "application instances, each its own JVM and a client of those members..."
+                : "Starting two MariaDB servers and three application instances (each its own JVM with an "
+                        + "embedded Hazelcast member; the CP Subsystem needs all three to form)...");
         MultiInstanceScenario.Result r;
-        try (MultiInstanceScenario s = new MultiInstanceScenario(dir)) {
+        try (MultiInstanceScenario s = new MultiInstanceScenario(dir,
+                MultiInstanceScenario.Options.defaults().withClients(clients))) {
             s.start();
             System.out.println("All three writing after " + s.startupMillis() + " ms. Fault: " + describe(fault));
             r = s.run(fault, Duration.ofSeconds(3), Duration.ofSeconds(4));
