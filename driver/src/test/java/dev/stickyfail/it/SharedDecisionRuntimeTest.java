@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static dev.stickyfail.it.Fixtures.serverId;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -248,7 +249,7 @@ class SharedDecisionRuntimeTest {
     void aSlowSwitchListenerCannotKeepAConnectionToTheServerLeftUsable() throws Exception {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicBoolean listenerReturned = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean listenerReturned = new AtomicBoolean();
         try (StickyFailDataSource ds = dataSource("shared-slow-listener", "2s")) {
             ds.setProperty("stickyfail.replaceIdleConnections", "false");
             Connection held = ds.getConnection();

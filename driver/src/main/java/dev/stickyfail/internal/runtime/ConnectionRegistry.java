@@ -72,8 +72,13 @@ final class ConnectionRegistry {
         opening[o.server].remove(o);
     }
 
+    private static final long[] NO_ATTEMPTS = new long[0];
+
     /** When each attempt to open a connection to {@code server} still in progress started (wall clock, ms). */
     long[] attemptStarts(int server) {
+        if (opening[server].isEmpty()) {
+            return NO_ATTEMPTS; // the usual case: the traffic scan asks every 12 ms, and allocates nothing then
+        }
         return opening[server].stream().mapToLong(o -> o.startedMillis).toArray();
     }
 

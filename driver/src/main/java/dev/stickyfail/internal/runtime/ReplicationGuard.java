@@ -154,12 +154,8 @@ final class ReplicationGuard {
     private Connection catchUpSession(int to, Duration timeout) throws SQLException {
         Connection spare = spares.remove(to);
         if (spare != null) {
-            try {
-                if (spare.isValid(1)) {
-                    return spare;
-                }
-            } catch (SQLException | RuntimeException e) {
-                // replaced below
+            if (answers(spare)) {
+                return spare;
             }
             closeQuietly(spare);
         }
@@ -172,15 +168,13 @@ final class ReplicationGuard {
             return;
         }
         Connection spare = spares.get(server);
-        try {
-            if (spare != null && spare.isValid(1)) {
+        if (spare != null) {
+            if (answers(spare)) {
                 return;
             }
-        } catch (SQLException | RuntimeException e) {
-            // replaced below
-        }
-        if (spare != null && spares.remove(server, spare)) {
-            closeQuietly(spare);
+            if (spares.remove(server, spare)) {
+                closeQuietly(spare);
+            }
         }
         try {
             Connection fresh = group.openProbeSession(server, group.config().connectTimeout().plus(group.config().checkTimeout()));
@@ -199,6 +193,15 @@ final class ReplicationGuard {
         closed = true;
         spares.values().forEach(ReplicationGuard::closeQuietly);
         spares.clear();
+    }
+
+    /** Whether {@code c} answers a ping within a second. */
+    private static boolean answers(Connection c) {
+        try {
+            return c.isValid(1);
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static void closeQuietly(Connection c) {

@@ -54,8 +54,8 @@ import static dev.stickyfail.store.Decision.generation;
  *       since this instance first saw the register empty (counted again from the moment it sees the instance table
  *       created again: a window slept through in a pause says nothing of a loss that came after it). The seed names
  *       the server of the newest offer (highest history generation, then epoch), at an epoch above every offer, in a
- *       new history: every instance applies it as a switch. With no offer at all, the register is set to "no decision yet" in a new history, and the first
- *       proposal makes the first decision. Until the seed, calls throw.</li>
+ *       new history: every instance applies it as a switch. With no offer at all, the register is set to "no decision
+ *       yet" in a new history, and the first proposal makes the first decision. Until the seed, calls throw.</li>
  *   <li><b>Histories.</b> A history is created whenever the decision register is filled from nothing. The store stamps
  *       the shared history on what it stores. At {@link #start}, a state file's decision from another history is not
  *       trusted for its epoch: the shared decision wins.</li>

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
@@ -128,7 +129,7 @@ class SwitchReplicationTest {
                         + "ORDER BY TIME DESC LIMIT 1")) {
             ps.setString(1, user);
             ps.setInt(2, seconds);
-            try (java.sql.ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0;
             }
         }
